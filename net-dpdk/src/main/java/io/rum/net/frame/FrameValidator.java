@@ -1,0 +1,141 @@
+package io.rum.net.frame;
+
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Checks a received frame before anything reads its body: every length and offset that a later step uses is
+ * validated here, against what the medium actually delivered, so a malformed or hostile frame is counted and
+ * dropped instead of reaching a reassembly buffer.
+ *
+ * <p>Instances are owned by one poller thread.
+ */
+public final class FrameValidator
+{
+    public static final int VALID = 0;
+    public static final int TOO_SHORT = 1;
+    public static final int BAD_MAGIC = 2;
+    public static final int BAD_VERSION = 3;
+    public static final int UNKNOWN_TYPE = 4;
+    public static final int LENGTH_MISMATCH = 5;
+    public static final int BAD_CHECKSUM = 6;
+    public static final int BAD_NODE = 7;
+    public static final int BAD_FIELD = 8;
+    public static final int REASONS = 9;
+
+    private final FrameHeaderFlyweight header = new FrameHeaderFlyweight();
+    private final FragmentFlyweight fragment = new FragmentFlyweight();
+    private final StreamDataFlyweight streamData = new StreamDataFlyweight();
+    private final int maxMessageLength;
+    private final int maxFrameLength;
+
+    /**
+     * @param maxMessageLength the largest RPC or stream message this node accepts.
+     * @param maxFrameLength   the largest frame the medium carries.
+     */
+    public FrameValidator(final int maxMessageLength, final int maxFrameLength)
+    {
+        this.maxMessageLength = maxMessageLength;
+        this.maxFrameLength = maxFrameLength;
+    }
+
+    public static String reasonName(final int reason)
+    {
+        return switch (reason)
+        {
+            case VALID -> "valid";
+            case TOO_SHORT -> "too short";
+            case BAD_MAGIC -> "bad magic";
+            case BAD_VERSION -> "unsupported version";
+            case UNKNOWN_TYPE -> "unknown type";
+            case LENGTH_MISMATCH -> "length mismatch";
+            case BAD_CHECKSUM -> "bad checksum";
+            case BAD_NODE -> "bad node id";
+            case BAD_FIELD -> "field out of range";
+            default -> "reason " + reason;
+        };
+    }
+
+    /**
+     * @param buffer holding the frame (backed by a byte[] or ByteBuffer).
+     * @param offset of the frame.
+     * @param length bytes the medium delivered.
+     * @return {@link #VALID} or the reason to drop the frame.
+     */
+    public int validate(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < FrameHeaderFlyweight.HEADER_LENGTH || length > maxFrameLength)
+        {
+            return TOO_SHORT;
+        }
+        header.wrap(buffer, offset);
+        if (header.magic() != (FrameHeaderFlyweight.MAGIC & 0xFFFF))
+        {
+            return BAD_MAGIC;
+        }
+        if (header.version() != FrameHeaderFlyweight.CURRENT_VERSION)
+        {
+            return BAD_VERSION;
+        }
+        final int type = header.type();
+        final int fixed = FrameType.fixedLength(type);
+        if (fixed < 0)
+        {
+            return UNKNOWN_TYPE;
+        }
+        if (header.frameLength() != length || length < fixed || (!FrameType.hasPayload(type) && length != fixed))
+        {
+            return LENGTH_MISMATCH;
+        }
+        if (!header.crcMatches(length))
+        {
+            return BAD_CHECKSUM;
+        }
+        if (header.srcNode() <= 0 || header.dstNode() <= 0)
+        {
+            return BAD_NODE;
+        }
+        return switch (type)
+        {
+            case FrameType.REQUEST, FrameType.RESPONSE -> validateFragment(buffer, offset);
+            case FrameType.STREAM_DATA -> validateStreamData(buffer, offset);
+            default -> VALID;
+        };
+    }
+
+    private int validateFragment(final MutableDirectBuffer buffer, final int offset)
+    {
+        fragment.wrap(buffer, offset);
+        final int messageLength = fragment.messageLength();
+        final int chunk = fragment.chunkLength();
+        final int index = fragment.fragmentIndex();
+        final int payload = fragment.payloadLength();
+        if (messageLength < 0 || messageLength > maxMessageLength || chunk <= 0 ||
+            chunk > maxFrameLength - FragmentFlyweight.PAYLOAD_OFFSET)
+        {
+            return BAD_FIELD;
+        }
+        final int count = FragmentFlyweight.fragmentCount(messageLength, chunk);
+        if (index < 0 || index >= count)
+        {
+            return BAD_FIELD;
+        }
+        final long start = (long)index * chunk;
+        final long expected = Math.min(chunk, messageLength - start);
+        return payload == expected ? VALID : BAD_FIELD;
+    }
+
+    private int validateStreamData(final MutableDirectBuffer buffer, final int offset)
+    {
+        streamData.wrap(buffer, offset);
+        final int messageLength = streamData.messageLength();
+        final int flags = streamData.flags();
+        if (messageLength < 0 || messageLength > maxMessageLength || streamData.payloadLength() > messageLength ||
+            streamData.sequence() < 0 || streamData.initialSequence() < 0 ||
+            streamData.initialSequence() > streamData.sequence() ||
+            (flags & ~(StreamDataFlyweight.BEGIN | StreamDataFlyweight.END)) != 0)
+        {
+            return BAD_FIELD;
+        }
+        return VALID;
+    }
+}

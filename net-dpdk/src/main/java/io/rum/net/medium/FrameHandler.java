@@ -1,0 +1,19 @@
+package io.rum.net.medium;
+
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Receives frames from a {@link Medium}. The buffer is only valid during the call and is backed by a
+ * {@code byte[]} or a {@code ByteBuffer}; the handler may write into the frame's own bytes while it runs.
+ */
+@FunctionalInterface
+public interface FrameHandler
+{
+    /**
+     * @param peer   the peer number of the sender, for replies.
+     * @param buffer holding the frame.
+     * @param offset of the frame's first byte.
+     * @param length of the frame as delivered.
+     */
+    void onFrame(int peer, MutableDirectBuffer buffer, int offset, int length);
+}

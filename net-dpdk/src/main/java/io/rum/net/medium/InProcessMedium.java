@@ -1,0 +1,86 @@
+package io.rum.net.medium;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+
+/**
+ * One node's attachment to an {@link InProcessNetwork}. Peers are node ids; the ring's message type id
+ * carries the sender's node id.
+ */
+public final class InProcessMedium implements Medium
+{
+    private final InProcessNetwork network;
+    private final int nodeId;
+    private final ManyToOneRingBuffer inbound;
+    private final int maxFrameLength;
+    private final MessageHandler adapter = this::onMessage;
+    private FrameHandler handler;
+    private volatile boolean closed;
+
+    InProcessMedium(
+        final InProcessNetwork network, final int nodeId, final ManyToOneRingBuffer inbound, final int maxFrameLength)
+    {
+        this.network = network;
+        this.nodeId = nodeId;
+        this.inbound = inbound;
+        this.maxFrameLength = maxFrameLength;
+    }
+
+    @Override
+    public String name()
+    {
+        return "in-process node " + nodeId;
+    }
+
+    @Override
+    public int maxFrameLength()
+    {
+        return maxFrameLength;
+    }
+
+    @Override
+    public int resolve(final int nodeId)
+    {
+        return nodeId > 0 ? nodeId : NO_ROUTE;
+    }
+
+    @Override
+    public int send(final int peer, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length > maxFrameLength)
+        {
+            return FAILED;
+        }
+        final InProcessMedium target = network.endpoint(peer);
+        if (null == target || target.closed)
+        {
+            // Like a wire to a host that is down: the frame is lost, and the sender's retries find out.
+            return SENT;
+        }
+        return target.inbound.write(nodeId, buffer, offset, length) ? SENT : BACK_PRESSURED;
+    }
+
+    @Override
+    public int poll(final FrameHandler handler, final int limit)
+    {
+        this.handler = handler;
+        return inbound.read(adapter, limit);
+    }
+
+    private void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        handler.onFrame(msgTypeId, buffer, index, length);
+    }
+
+    @Override
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            network.detach(nodeId, this);
+        }
+    }
+}

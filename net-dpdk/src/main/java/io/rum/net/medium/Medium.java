@@ -1,0 +1,63 @@
+package io.rum.net.medium;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * A medium moves whole frames between nodes and nothing more: no ordering, no delivery guarantee, no
+ * sessions. Reliability, fragmentation and sessions live once, above every medium, in
+ * {@code io.rum.net.reliability}.
+ *
+ * <p>Peers are small integers chosen by the medium: every node it was configured with has one (see
+ * {@link #resolve(int)}), and a frame from an address it has not seen before gets a new one, so replies can
+ * go to clients that no configuration names. A peer number stays valid while the medium is open.
+ *
+ * <p>Threading: one poller thread calls {@link #send} and {@link #poll}; {@link #close()} may be called
+ * from another thread after that poller has stopped.
+ */
+public interface Medium extends AutoCloseable
+{
+    /** The frame was handed to the medium. */
+    int SENT = 0;
+    /** The medium has no room right now; the caller treats the frame as lost or tries later. */
+    int BACK_PRESSURED = -1;
+    /** The medium knows no route to that peer. */
+    int NO_ROUTE = -2;
+    /** The medium failed to send; the error was counted. */
+    int FAILED = -3;
+
+    /**
+     * @return a short human-readable description, e.g. {@code udp 127.0.0.1:7101}.
+     */
+    String name();
+
+    /**
+     * @return the largest frame, in bytes, this medium carries.
+     */
+    int maxFrameLength();
+
+    /**
+     * @param nodeId a node the medium was configured with.
+     * @return its peer number, or {@link #NO_ROUTE} if the medium has no address for it.
+     */
+    int resolve(int nodeId);
+
+    /**
+     * Sends one frame. The buffer may be reused as soon as this returns.
+     *
+     * @return {@link #SENT}, {@link #BACK_PRESSURED}, {@link #NO_ROUTE} or {@link #FAILED}.
+     */
+    int send(int peer, DirectBuffer buffer, int offset, int length);
+
+    /**
+     * Hands up to {@code limit} received frames to the handler.
+     *
+     * @return the number of frames handed over.
+     */
+    int poll(FrameHandler handler, int limit);
+
+    /**
+     * Releases the medium's resources. Idempotent.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,195 @@
+package io.rum.net.reliability;
+
+import io.rum.net.transport.PendingCall;
+import io.rum.net.transport.RpcStatus;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One slot of a client session: the request being sent, the response being reassembled, and the timers.
+ *
+ * <p>Hand-over between the calling thread and the poller: the caller owns the slot from
+ * {@link ClientSession#begin} to {@link #send}; {@code send} publishes it through the transport's submission
+ * queue (a release); from then on only the poller touches the transfer state, until it stores
+ * {@link #state} = DONE with release semantics. The caller reads the response after seeing DONE (acquire) and
+ * until {@link #release()}, during which the poller leaves the slot alone because it is no longer active.
+ */
+final class CallSlot implements PendingCall
+{
+    static final int FREE = 0;
+    static final int OWNED = 1;
+    static final int SUBMITTED = 2;
+    static final int DONE = 3;
+
+    final ClientSession session;
+    final int index;
+
+    // Shared with the caller; ordering through 'state' and the submission queue.
+    private volatile int state = FREE;
+    private volatile Thread waiter;
+    private int status;
+    private UnsafeBuffer request = new UnsafeBuffer(new byte[256]);
+    int requestLength;
+    long timeoutNs;
+
+    // Poller only.
+    final OutboundTransfer out = new OutboundTransfer();
+    final InboundTransfer in;
+    long requestNumber;
+    boolean active;
+    long deadlineNs;
+    long retransmitAtNs;
+    long rtoNs;
+    long firstSendNs;
+    boolean retransmitted;
+    int inFlightFragments;
+    long sentToEpoch;
+
+    CallSlot(final ClientSession session, final int index, final int retainBytes)
+    {
+        this.session = session;
+        this.index = index;
+        this.in = new InboundTransfer(retainBytes);
+    }
+
+    void acquire()
+    {
+        state = OWNED;
+        status = RpcStatus.OK;
+    }
+
+    @Override
+    public MutableDirectBuffer request(final int capacity)
+    {
+        if (capacity > request.capacity())
+        {
+            if (capacity > session.maxMessageLength())
+            {
+                throw new IllegalArgumentException(
+                    "request of " + capacity + " bytes exceeds the maximum message length " + session.maxMessageLength());
+            }
+            request = new UnsafeBuffer(new byte[Math.max(capacity, Math.min(2 * request.capacity(),
+                session.maxMessageLength()))]);
+        }
+        return request;
+    }
+
+    DirectBuffer requestBuffer()
+    {
+        return request;
+    }
+
+    @Override
+    public void send(final int length, final long timeoutNs)
+    {
+        if (state != OWNED)
+        {
+            throw new IllegalStateException("call already sent or released");
+        }
+        if (length < 0 || length > request.capacity())
+        {
+            throw new IllegalArgumentException("length " + length + " outside the request buffer");
+        }
+        this.requestLength = length;
+        this.timeoutNs = timeoutNs;
+        state = SUBMITTED;
+        session.submit(this);
+    }
+
+    /**
+     * Poller: finishes the call and wakes the caller.
+     */
+    void complete(final int status)
+    {
+        this.status = status;
+        active = false;
+        state = DONE;
+        final Thread w = waiter;
+        if (null != w)
+        {
+            LockSupport.unpark(w);
+        }
+    }
+
+    @Override
+    public boolean isDone()
+    {
+        return state == DONE;
+    }
+
+    @Override
+    public int await()
+    {
+        if (state == DONE)
+        {
+            return status;
+        }
+        if (state != SUBMITTED)
+        {
+            throw new IllegalStateException("call was not sent");
+        }
+        for (int i = 0; i < 200 && state != DONE; i++)
+        {
+            Thread.onSpinWait();
+        }
+        for (int i = 0; i < 20 && state != DONE; i++)
+        {
+            Thread.yield();
+        }
+        if (state != DONE)
+        {
+            waiter = Thread.currentThread();
+            // The poller enforces the deadline; the extra second only guards against a poller that died.
+            final long giveUpNs = System.nanoTime() + timeoutNs + 1_000_000_000L;
+            while (state != DONE)
+            {
+                final long leftNs = giveUpNs - System.nanoTime();
+                if (leftNs <= 0)
+                {
+                    waiter = null;
+                    return RpcStatus.CLOSED;
+                }
+                LockSupport.parkNanos(this, leftNs);
+            }
+            waiter = null;
+        }
+        return status;
+    }
+
+    @Override
+    public int status()
+    {
+        return status;
+    }
+
+    @Override
+    public DirectBuffer response()
+    {
+        return in.buffer();
+    }
+
+    @Override
+    public int responseLength()
+    {
+        return status == RpcStatus.OK ? in.messageLength() : 0;
+    }
+
+    @Override
+    public void release()
+    {
+        final int s = state;
+        if (s == SUBMITTED)
+        {
+            throw new IllegalStateException("call still in flight: await it before release");
+        }
+        if (s == FREE)
+        {
+            return;
+        }
+        state = FREE;
+        session.free(this);
+    }
+}

@@ -1,0 +1,145 @@
+package io.rum.net.reliability;
+
+import io.rum.net.frame.ConnectFlyweight;
+import io.rum.net.frame.FragmentAckFlyweight;
+import io.rum.net.frame.FragmentFlyweight;
+import io.rum.net.frame.FrameType;
+import io.rum.net.frame.RejectFlyweight;
+import io.rum.net.frame.StreamDataFlyweight;
+import io.rum.net.frame.StreamStatusFlyweight;
+import io.rum.net.medium.Medium;
+import io.rum.net.transport.TransportCounters;
+import io.rum.net.transport.TransportCounters.Counter;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Encodes outbound frames into one reused buffer and hands them to the medium: the only place frames are
+ * built, so every frame is sealed with its CRC the same way. Poller thread only.
+ */
+final class FrameWriter
+{
+    private final Medium medium;
+    private final TransportCounters counters;
+    private final int nodeId;
+    private final long epoch;
+    private final UnsafeBuffer buffer;
+    private final ConnectFlyweight connect = new ConnectFlyweight();
+    private final FragmentFlyweight fragment = new FragmentFlyweight();
+    private final FragmentAckFlyweight ack = new FragmentAckFlyweight();
+    private final RejectFlyweight reject = new RejectFlyweight();
+    private final StreamDataFlyweight streamData = new StreamDataFlyweight();
+    private final StreamStatusFlyweight streamStatus = new StreamStatusFlyweight();
+
+    FrameWriter(final Medium medium, final TransportCounters counters, final int nodeId, final long epoch)
+    {
+        this.medium = medium;
+        this.counters = counters;
+        this.nodeId = nodeId;
+        this.epoch = epoch;
+        this.buffer = new UnsafeBuffer(new byte[medium.maxFrameLength()]);
+        connect.wrap(buffer, 0);
+        fragment.wrap(buffer, 0);
+        ack.wrap(buffer, 0);
+        reject.wrap(buffer, 0);
+        streamData.wrap(buffer, 0);
+        streamStatus.wrap(buffer, 0);
+    }
+
+    /**
+     * @return the payload bytes one fragment frame carries.
+     */
+    int chunkLength()
+    {
+        return medium.maxFrameLength() - FragmentFlyweight.PAYLOAD_OFFSET;
+    }
+
+    int streamChunkLength()
+    {
+        return medium.maxFrameLength() - StreamDataFlyweight.PAYLOAD_OFFSET;
+    }
+
+    void connect(
+        final int type, final int peer, final int dstNode, final long dstEpoch, final int slots,
+        final int maxMessageLength)
+    {
+        connect.writeHeader(type, ConnectFlyweight.LENGTH, nodeId, dstNode, epoch, dstEpoch);
+        connect.slots(slots).maxMessageLength(maxMessageLength).maxFrameLength(medium.maxFrameLength());
+        send(peer, ConnectFlyweight.LENGTH);
+    }
+
+    void fragment(
+        final int type, final int peer, final int dstNode, final long dstEpoch, final int slot, final long requestNumber,
+        final OutboundTransfer transfer, final int index)
+    {
+        final int length = transfer.fragmentLength(index);
+        final int frameLength = FragmentFlyweight.PAYLOAD_OFFSET + length;
+        fragment.writeHeader(type, frameLength, nodeId, dstNode, epoch, dstEpoch);
+        fragment.writeBody(slot, transfer.messageLength(), transfer.chunkLength(), index, requestNumber);
+        if (length > 0)
+        {
+            buffer.putBytes(FragmentFlyweight.PAYLOAD_OFFSET, transfer.data(), transfer.fragmentOffset(index), length);
+        }
+        send(peer, frameLength);
+    }
+
+    void ack(
+        final int peer, final int dstNode, final long dstEpoch, final int slot, final int direction, final int flags,
+        final int cumulative, final long requestNumber, final long selectiveBits)
+    {
+        ack.writeHeader(FrameType.FRAGMENT_ACK, FragmentAckFlyweight.LENGTH, nodeId, dstNode, epoch, dstEpoch);
+        ack.writeBody(slot, direction, flags, cumulative, requestNumber, selectiveBits);
+        send(peer, FragmentAckFlyweight.LENGTH);
+    }
+
+    void reject(
+        final int peer, final int dstNode, final long dstEpoch, final int reason, final int slot, final long requestNumber)
+    {
+        reject.writeHeader(FrameType.REJECT, RejectFlyweight.LENGTH, nodeId, dstNode, epoch, dstEpoch);
+        reject.writeBody(reason, slot, requestNumber);
+        send(peer, RejectFlyweight.LENGTH);
+        counters.increment(Counter.REJECTS_SENT);
+    }
+
+    void streamData(
+        final int peer, final int dstNode, final long dstEpoch, final int streamId, final int flags,
+        final int messageLength, final long sequence, final long initialSequence, final DirectBuffer payload,
+        final int payloadOffset, final int payloadLength)
+    {
+        final int frameLength = StreamDataFlyweight.PAYLOAD_OFFSET + payloadLength;
+        streamData.writeHeader(FrameType.STREAM_DATA, frameLength, nodeId, dstNode, epoch, dstEpoch);
+        streamData.flags(flags);
+        streamData.writeBody(streamId, messageLength, sequence, initialSequence);
+        if (payloadLength > 0)
+        {
+            buffer.putBytes(StreamDataFlyweight.PAYLOAD_OFFSET, payload, payloadOffset, payloadLength);
+        }
+        send(peer, frameLength);
+    }
+
+    void streamStatus(
+        final int peer, final int dstNode, final long dstEpoch, final int flags, final int streamId, final int window,
+        final long nextExpected, final long receivedBits)
+    {
+        streamStatus.writeHeader(FrameType.STREAM_STATUS, StreamStatusFlyweight.LENGTH, nodeId, dstNode, epoch, dstEpoch);
+        streamStatus.flags(flags);
+        streamStatus.writeBody(streamId, window, nextExpected, receivedBits);
+        send(peer, StreamStatusFlyweight.LENGTH);
+    }
+
+    private void send(final int peer, final int frameLength)
+    {
+        connect.frameLength(frameLength);
+        connect.seal();
+        final int result = medium.send(peer, buffer, 0, frameLength);
+        if (result == Medium.SENT)
+        {
+            counters.increment(Counter.FRAMES_SENT);
+        }
+        else if (result == Medium.BACK_PRESSURED)
+        {
+            // Treated like a loss: the retransmission timer covers it.
+            counters.increment(Counter.FRAMES_BACK_PRESSURED);
+        }
+    }
+}

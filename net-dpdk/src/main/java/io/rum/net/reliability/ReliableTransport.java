@@ -1,0 +1,703 @@
+package io.rum.net.reliability;
+
+import io.rum.net.frame.ConnectFlyweight;
+import io.rum.net.frame.FragmentAckFlyweight;
+import io.rum.net.frame.FragmentFlyweight;
+import io.rum.net.frame.FrameHeaderFlyweight;
+import io.rum.net.frame.FrameType;
+import io.rum.net.frame.FrameValidator;
+import io.rum.net.frame.RejectFlyweight;
+import io.rum.net.frame.StreamDataFlyweight;
+import io.rum.net.frame.StreamStatusFlyweight;
+import io.rum.net.medium.FrameHandler;
+import io.rum.net.medium.Medium;
+import io.rum.net.transport.RpcClient;
+import io.rum.net.transport.RpcHandler;
+import io.rum.net.transport.StreamHandler;
+import io.rum.net.transport.StreamPublication;
+import io.rum.net.transport.Transport;
+import io.rum.net.transport.TransportCounters;
+import io.rum.net.transport.TransportCounters.Counter;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * The one implementation of {@link Transport}: sessions, at-most-once RPC, fragmentation and reliable
+ * streams, over any {@link Medium}.
+ *
+ * <p>Everything that touches protocol state runs in {@link #doWork(long)}, on one poller: an Agrona agent
+ * started by {@link #start}, or a test's simulation loop with its own clock. Application threads reach it only
+ * through call slots handed over by a bounded queue and through stream logs; see {@link CallSlot} and
+ * {@link Publication} for the hand-over rules. The poller never blocks, and each duty cycle does a bounded
+ * amount of work: at most {@code pollLimit} frames, the submissions queued so far, and the timers that are due.
+ *
+ * <p>Frames are validated ({@link FrameValidator}) before any field is used; malformed frames are counted
+ * and dropped, never thrown: no exception escapes the poller.
+ */
+public final class ReliableTransport implements Transport, Agent
+{
+    private static final int SUBMISSION_QUEUE_CAPACITY = 1 << 14;
+    private static final long TIMER_INTERVAL_NS = 20_000;
+    private static final long EVICTION_INTERVAL_NS = 1_000_000_000L;
+    private static final int MAX_ERRORS_PRINTED = 20;
+
+    private final TransportConfig config;
+    private final Medium medium;
+    private final long epoch;
+    private final NanoClock clock;
+    private final TransportCounters counters = new TransportCounters();
+    private final FrameWriter writer;
+    private final FrameValidator validator;
+    private final ReassemblyBudget budget;
+    private final long[] malformedByReason = new long[FrameValidator.REASONS];
+
+    private final ConcurrentHashMap<Integer, ClientSession> clientSessions = new ConcurrentHashMap<>();
+    private final ManyToOneConcurrentArrayQueue<CallSlot> submissions =
+        new ManyToOneConcurrentArrayQueue<>(SUBMISSION_QUEUE_CAPACITY);
+    private final ConcurrentHashMap<Long, Publication> publicationsByKey = new ConcurrentHashMap<>();
+    private volatile Publication[] publications = new Publication[0];
+    private volatile Int2ObjectHashMap<StreamHandler> streamHandlers = new Int2ObjectHashMap<>();
+    private volatile RpcHandler rpcHandler;
+    private volatile boolean closed;
+    private volatile Thread pollerThread;
+    private AgentRunner runner;
+    private final AtomicLong errorsPrinted = new AtomicLong();
+
+    // Poller only.
+    private final Int2ObjectHashMap<ClientSession> clientsByNode = new Int2ObjectHashMap<>();
+    private final ArrayList<ClientSession> clientList = new ArrayList<>();
+    private final Int2ObjectHashMap<ServerSession> serverSessions = new Int2ObjectHashMap<>();
+    private final Long2ObjectHashMap<SubscriberImage> images = new Long2ObjectHashMap<>();
+    private final Long2ObjectHashMap<Publication> publicationsByPoller = new Long2ObjectHashMap<>();
+    private int publicationsSeen;
+    private final FrameHeaderFlyweight header = new FrameHeaderFlyweight();
+    private final ConnectFlyweight connectFrame = new ConnectFlyweight();
+    private final FragmentFlyweight fragmentFrame = new FragmentFlyweight();
+    private final FragmentAckFlyweight ackFrame = new FragmentAckFlyweight();
+    private final RejectFlyweight rejectFrame = new RejectFlyweight();
+    private final StreamDataFlyweight streamDataFrame = new StreamDataFlyweight();
+    private final StreamDataFlyweight scratchStreamData = new StreamDataFlyweight();
+    private final StreamStatusFlyweight streamStatusFrame = new StreamStatusFlyweight();
+    private final FrameHandler frameHandler = this::onFrame;
+    private final Consumer<CallSlot> submissionHandler = this::onSubmitted;
+    private long nowNs;
+    private long nextTimerNs;
+    private long nextEvictionNs;
+
+    /**
+     * @param config settings, including this node's id.
+     * @param medium the medium, owned (closed) by this transport from now on.
+     * @param epoch  this incarnation's epoch: larger than any earlier incarnation's of the same node.
+     * @param clock  time source for {@link #doWork()}; simulations call {@link #doWork(long)} instead.
+     */
+    public ReliableTransport(final TransportConfig config, final Medium medium, final long epoch, final NanoClock clock)
+    {
+        if (epoch <= 0)
+        {
+            throw new IllegalArgumentException("epoch must be positive");
+        }
+        this.config = config;
+        this.medium = medium;
+        this.epoch = epoch;
+        this.clock = clock;
+        this.writer = new FrameWriter(medium, counters, config.nodeId(), epoch);
+        this.validator = new FrameValidator(config.maxMessageLength(), medium.maxFrameLength());
+        this.budget = new ReassemblyBudget(config.reassemblyBudgetBytes());
+    }
+
+    /**
+     * A transport whose epoch is the wall clock in microseconds, so each restart of a node has a larger one.
+     */
+    public static ReliableTransport create(final TransportConfig config, final Medium medium)
+    {
+        return new ReliableTransport(config, medium, wallClockEpoch(), SystemNanoClock.INSTANCE);
+    }
+
+    public static long wallClockEpoch()
+    {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+    }
+
+    /**
+     * Starts the poller on its own platform thread, named {@code rum-transport-<node>}, with a backoff idle
+     * strategy (spin, yield, then park up to 200 µs): on a machine with few cores, several busy-spinning
+     * pollers starve each other.
+     */
+    public ReliableTransport start()
+    {
+        return start(new BackoffIdleStrategy(100, 20, 1_000, 200_000));
+    }
+
+    public synchronized ReliableTransport start(final IdleStrategy idleStrategy)
+    {
+        if (null != runner)
+        {
+            throw new IllegalStateException("already started");
+        }
+        runner = new AgentRunner(idleStrategy, this::onHandlerError, null, this);
+        AgentRunner.startOnThread(runner, r ->
+        {
+            final Thread thread = new Thread(r, roleName());
+            thread.setDaemon(true);
+            pollerThread = thread;
+            return thread;
+        });
+        return this;
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "rum-transport-" + config.nodeId();
+    }
+
+    @Override
+    public int nodeId()
+    {
+        return config.nodeId();
+    }
+
+    @Override
+    public long epoch()
+    {
+        return epoch;
+    }
+
+    @Override
+    public int maxMessageLength()
+    {
+        return config.maxMessageLength();
+    }
+
+    public TransportConfig config()
+    {
+        return config;
+    }
+
+    public Medium medium()
+    {
+        return medium;
+    }
+
+    @Override
+    public TransportCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * @return frames dropped by the validator for one {@link FrameValidator} reason.
+     */
+    public long malformed(final int reason)
+    {
+        return malformedByReason[reason];
+    }
+
+    boolean isClosed()
+    {
+        return closed;
+    }
+
+    FrameWriter writer()
+    {
+        return writer;
+    }
+
+    ReassemblyBudget budget()
+    {
+        return budget;
+    }
+
+    /**
+     * @return bytes partly received messages hold now (poller's view; for tests and stats).
+     */
+    public long reassemblyBytes()
+    {
+        return budget.usedBytes();
+    }
+
+    StreamDataFlyweight scratchStreamData()
+    {
+        return scratchStreamData;
+    }
+
+    @Override
+    public RpcClient rpcClient(final int nodeId)
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("transport closed");
+        }
+        return clientSessions.computeIfAbsent(nodeId, id -> new ClientSession(this, id));
+    }
+
+    @Override
+    public void serve(final RpcHandler handler)
+    {
+        this.rpcHandler = handler;
+    }
+
+    @Override
+    public synchronized StreamPublication publication(final int nodeId, final int streamId)
+    {
+        final long key = key(nodeId, streamId);
+        final Publication existing = publicationsByKey.get(key);
+        if (null != existing)
+        {
+            return existing;
+        }
+        if (publicationsByKey.size() >= config.maxStreams())
+        {
+            throw new IllegalStateException("too many publications: " + config.maxStreams());
+        }
+        final Publication publication = new Publication(this, nodeId, streamId);
+        publicationsByKey.put(key, publication);
+        final Publication[] old = publications;
+        final Publication[] grown = java.util.Arrays.copyOf(old, old.length + 1);
+        grown[old.length] = publication;
+        publications = grown;
+        return publication;
+    }
+
+    @Override
+    public synchronized void subscribe(final int streamId, final StreamHandler handler)
+    {
+        final Int2ObjectHashMap<StreamHandler> copy = new Int2ObjectHashMap<>(streamHandlers);
+        copy.put(streamId, handler);
+        streamHandlers = copy;
+    }
+
+    void submit(final CallSlot slot)
+    {
+        while (!submissions.offer(slot))
+        {
+            // Bounded by the number of slots in existence; the poller drains it every duty cycle.
+            Thread.onSpinWait();
+        }
+        wakePoller();
+    }
+
+    void wakePoller()
+    {
+        final Thread poller = pollerThread;
+        if (null != poller)
+        {
+            LockSupport.unpark(poller);
+        }
+    }
+
+    void onHandlerError(final Throwable ex)
+    {
+        counters.increment(Counter.HANDLER_ERRORS);
+        if (errorsPrinted.incrementAndGet() <= MAX_ERRORS_PRINTED)
+        {
+            System.err.println(roleName() + ": handler error: " + ex);
+            ex.printStackTrace(System.err);
+        }
+    }
+
+    @Override
+    public int doWork()
+    {
+        return doWork(clock.nanoTime());
+    }
+
+    /**
+     * One duty cycle at the given time.
+     *
+     * @return work done; 0 lets the idle strategy back off.
+     */
+    public int doWork(final long nowNs)
+    {
+        this.nowNs = nowNs;
+        int work = submissions.drain(submissionHandler, SUBMISSION_QUEUE_CAPACITY);
+        work += medium.poll(frameHandler, config.pollLimit());
+        final Publication[] pubs = publications;
+        if (pubs.length != publicationsSeen)
+        {
+            for (int i = publicationsSeen; i < pubs.length; i++)
+            {
+                publicationsByPoller.put(key(pubs[i].nodeId(), pubs[i].streamId()), pubs[i]);
+            }
+            publicationsSeen = pubs.length;
+        }
+        for (final Publication publication : pubs)
+        {
+            work += publication.doWork(nowNs);
+        }
+        if (nowNs - nextTimerNs >= 0)
+        {
+            nextTimerNs = nowNs + TIMER_INTERVAL_NS;
+            for (int i = 0, n = clientList.size(); i < n; i++)
+            {
+                clientList.get(i).onTimer(nowNs);
+            }
+            if (!images.isEmpty())
+            {
+                for (final SubscriberImage image : images.values())
+                {
+                    image.onTimer(nowNs);
+                }
+            }
+            if (nowNs - nextEvictionNs >= 0)
+            {
+                nextEvictionNs = nowNs + EVICTION_INTERVAL_NS;
+                evictIdleSessions(nowNs);
+            }
+        }
+        return work;
+    }
+
+    private void onSubmitted(final CallSlot slot)
+    {
+        final ClientSession session = slot.session;
+        if (!session.registered)
+        {
+            session.registered = true;
+            clientsByNode.put(session.nodeId(), session);
+            clientList.add(session);
+        }
+        session.onSubmitted(slot, nowNs);
+    }
+
+    private void onFrame(final int peer, final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        counters.increment(Counter.FRAMES_RECEIVED);
+        final int reason = validator.validate(buffer, offset, length);
+        if (reason != FrameValidator.VALID)
+        {
+            malformedByReason[reason]++;
+            counters.increment(Counter.FRAMES_MALFORMED);
+            return;
+        }
+        header.wrap(buffer, offset);
+        if (header.dstNode() != config.nodeId())
+        {
+            counters.increment(Counter.FRAMES_MISADDRESSED);
+            return;
+        }
+        try
+        {
+            dispatch(header.type(), peer, buffer, offset);
+        }
+        catch (final RuntimeException ex)
+        {
+            // A protocol bug must not kill the poller: count it, say it once, drop the frame.
+            counters.increment(Counter.FRAMES_MALFORMED);
+            onHandlerError(ex);
+        }
+    }
+
+    private void dispatch(final int type, final int peer, final MutableDirectBuffer buffer, final int offset)
+    {
+        switch (type)
+        {
+            case FrameType.CONNECT ->
+            {
+                connectFrame.wrap(buffer, offset);
+                onConnect(peer, connectFrame);
+            }
+            case FrameType.CONNECT_ACK ->
+            {
+                connectFrame.wrap(buffer, offset);
+                final ClientSession session = clientFor(connectFrame);
+                if (null != session)
+                {
+                    session.onConnectAck(peer, connectFrame.srcEpoch(), connectFrame.slots(), nowNs);
+                }
+            }
+            case FrameType.REQUEST ->
+            {
+                fragmentFrame.wrap(buffer, offset);
+                onRequest(peer, fragmentFrame);
+            }
+            case FrameType.RESPONSE ->
+            {
+                fragmentFrame.wrap(buffer, offset);
+                final ClientSession session = clientFor(fragmentFrame);
+                if (null != session)
+                {
+                    session.onResponse(fragmentFrame, peer, nowNs);
+                }
+            }
+            case FrameType.FRAGMENT_ACK ->
+            {
+                ackFrame.wrap(buffer, offset);
+                if (ackFrame.direction() == FragmentAckFlyweight.DIRECTION_REQUEST)
+                {
+                    final ClientSession session = clientFor(ackFrame);
+                    if (null != session)
+                    {
+                        session.onRequestAck(ackFrame, nowNs);
+                    }
+                }
+                else
+                {
+                    final ServerSession session = serverFor(ackFrame, peer);
+                    if (null != session && ackFrame.slot() < session.slotCount())
+                    {
+                        session.onResponseAck(ackFrame);
+                    }
+                }
+            }
+            case FrameType.REJECT ->
+            {
+                rejectFrame.wrap(buffer, offset);
+                final ClientSession session = clientFor(rejectFrame);
+                if (null != session)
+                {
+                    session.onReject(rejectFrame, nowNs);
+                }
+            }
+            case FrameType.STREAM_DATA ->
+            {
+                streamDataFrame.wrap(buffer, offset);
+                onStreamData(peer, streamDataFrame);
+            }
+            case FrameType.STREAM_STATUS ->
+            {
+                streamStatusFrame.wrap(buffer, offset);
+                final Publication publication = publicationsByPoller.get(
+                    key(streamStatusFrame.srcNode(), streamStatusFrame.streamId()));
+                if (null == publication || streamStatusFrame.dstEpoch() != epoch)
+                {
+                    counters.increment(Counter.FRAMES_STALE);
+                    return;
+                }
+                publication.onStatus(streamStatusFrame, peer, nowNs);
+            }
+            default -> counters.increment(Counter.FRAMES_MALFORMED);
+        }
+    }
+
+    /**
+     * The client session a frame from a server is for, if it is addressed to this incarnation.
+     */
+    private ClientSession clientFor(final FrameHeaderFlyweight frame)
+    {
+        final ClientSession session = clientsByNode.get(frame.srcNode());
+        if (null == session || frame.dstEpoch() != epoch)
+        {
+            counters.increment(Counter.FRAMES_STALE);
+            return null;
+        }
+        return session;
+    }
+
+    private ServerSession serverFor(final FrameHeaderFlyweight frame, final int peer)
+    {
+        final ServerSession session = serverSessions.get(frame.srcNode());
+        if (null == session || frame.srcEpoch() != session.clientEpoch || frame.dstEpoch() != epoch)
+        {
+            if (null != session && frame.srcEpoch() < session.clientEpoch)
+            {
+                counters.increment(Counter.FRAMES_STALE);
+            }
+            else
+            {
+                writer.reject(peer, frame.srcNode(), frame.srcEpoch(), RejectFlyweight.REASON_UNKNOWN_SESSION,
+                    frame instanceof FragmentFlyweight f ? f.slot() : 0,
+                    frame instanceof FragmentFlyweight f2 ? f2.requestNumber() : 0);
+            }
+            return null;
+        }
+        session.peer = peer;
+        session.lastActiveNs = nowNs;
+        return session;
+    }
+
+    private void onConnect(final int peer, final ConnectFlyweight frame)
+    {
+        final int client = frame.srcNode();
+        final long clientEpoch = frame.srcEpoch();
+        ServerSession session = serverSessions.get(client);
+        if (null != session)
+        {
+            if (clientEpoch < session.clientEpoch)
+            {
+                counters.increment(Counter.FRAMES_STALE);
+                return;
+            }
+            if (clientEpoch > session.clientEpoch)
+            {
+                counters.increment(Counter.PEER_RESTARTS_DETECTED);
+                session.release();
+                serverSessions.remove(client);
+                session = null;
+            }
+        }
+        if (null == session)
+        {
+            if (serverSessions.size() >= config.maxServerSessions())
+            {
+                evictIdleSessions(nowNs);
+            }
+            if (serverSessions.size() >= config.maxServerSessions())
+            {
+                writer.reject(peer, client, clientEpoch, RejectFlyweight.REASON_NO_SESSION_CAPACITY, 0, 0);
+                return;
+            }
+            final int slots = Math.max(1, Math.min(frame.slots(), config.slotsPerSession()));
+            session = new ServerSession(this, client, clientEpoch, peer, slots, nowNs);
+            serverSessions.put(client, session);
+        }
+        session.peer = peer;
+        session.lastActiveNs = nowNs;
+        writer.connect(FrameType.CONNECT_ACK, peer, client, clientEpoch, session.slotCount(), config.maxMessageLength());
+    }
+
+    private void onRequest(final int peer, final FragmentFlyweight frame)
+    {
+        final ServerSession session = serverFor(frame, peer);
+        if (null == session)
+        {
+            return;
+        }
+        if (frame.slot() >= session.slotCount())
+        {
+            counters.increment(Counter.FRAMES_MALFORMED);
+            return;
+        }
+        final RpcHandler handler = rpcHandler;
+        if (null == handler)
+        {
+            writer.reject(peer, frame.srcNode(), frame.srcEpoch(), RejectFlyweight.REASON_NO_HANDLER, frame.slot(),
+                frame.requestNumber());
+            return;
+        }
+        session.onRequest(frame, handler, nowNs);
+    }
+
+    private void onStreamData(final int peer, final StreamDataFlyweight frame)
+    {
+        final StreamHandler handler = streamHandlers.get(frame.streamId());
+        if (null == handler)
+        {
+            counters.increment(Counter.FRAMES_MISADDRESSED);
+            return;
+        }
+        if (frame.dstEpoch() != epoch)
+        {
+            // The publisher does not know this incarnation yet: tell it, and drop the frame.
+            writer.streamStatus(peer, frame.srcNode(), frame.srcEpoch(), StreamStatusFlyweight.RESET, frame.streamId(),
+                config.streamWindowFrames(), 0, 0);
+            return;
+        }
+        final long key = key(frame.srcNode(), frame.streamId());
+        SubscriberImage image = images.get(key);
+        if (null == image)
+        {
+            if (images.size() >= config.maxStreams())
+            {
+                counters.increment(Counter.FRAMES_MISADDRESSED);
+                return;
+            }
+            image = new SubscriberImage(this, frame.srcNode(), frame.streamId(), peer);
+            image.reset(frame.srcEpoch(), frame.initialSequence());
+            images.put(key, image);
+        }
+        else if (frame.srcEpoch() < image.publisherEpoch)
+        {
+            counters.increment(Counter.FRAMES_STALE);
+            return;
+        }
+        else if (frame.srcEpoch() > image.publisherEpoch || frame.initialSequence() != image.initialSequence)
+        {
+            if (frame.initialSequence() < image.initialSequence && frame.srcEpoch() == image.publisherEpoch)
+            {
+                counters.increment(Counter.FRAMES_STALE);
+                return;
+            }
+            counters.increment(Counter.PEER_RESTARTS_DETECTED);
+            image.reset(frame.srcEpoch(), frame.initialSequence());
+            try
+            {
+                handler.onPublisherRestart(frame.srcNode(), frame.streamId());
+            }
+            catch (final Throwable ex)
+            {
+                onHandlerError(ex);
+            }
+        }
+        image.peer = peer;
+        image.onData(frame, handler, nowNs);
+    }
+
+    private void evictIdleSessions(final long nowNs)
+    {
+        final Iterator<ServerSession> it = serverSessions.values().iterator();
+        while (it.hasNext())
+        {
+            final ServerSession session = it.next();
+            if (nowNs - session.lastActiveNs > config.sessionIdleTimeoutNs())
+            {
+                session.release();
+                it.remove();
+            }
+        }
+    }
+
+    private static long key(final int nodeId, final int streamId)
+    {
+        return ((long)nodeId << 32) | (streamId & 0xFFFF_FFFFL);
+    }
+
+    @Override
+    public void onClose()
+    {
+        pollerThread = null;
+    }
+
+    @Override
+    public void close()
+    {
+        final AgentRunner r;
+        synchronized (this)
+        {
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+            r = runner;
+        }
+        if (null != r)
+        {
+            r.close();
+        }
+        // The poller has stopped: fail what is left from this thread.
+        submissions.drain(slot -> slot.complete(io.rum.net.transport.RpcStatus.CLOSED));
+        for (final ClientSession session : clientSessions.values())
+        {
+            session.closeAll();
+        }
+        for (final ServerSession session : serverSessions.values())
+        {
+            session.release();
+        }
+        medium.close();
+    }
+
+    @Override
+    public String toString()
+    {
+        return roleName() + " on " + medium.name() + " " + counters;
+    }
+}

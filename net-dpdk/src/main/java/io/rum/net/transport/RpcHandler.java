@@ -1,0 +1,18 @@
+package io.rum.net.transport;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * Serves requests. Runs on the transport's poller thread, once per request however often the request was
+ * retransmitted: duplicates are answered from the cached response.
+ */
+@FunctionalInterface
+public interface RpcHandler
+{
+    /**
+     * @param srcNode  the calling node.
+     * @param request  the request bytes.
+     * @param response where to write the response; an unwritten response is empty.
+     */
+    void onRequest(int srcNode, DirectBuffer request, int offset, int length, ResponseWriter response);
+}
