@@ -50,6 +50,11 @@ public final class FaultInjectingMedium implements Medium
         }
     }
 
+    public Medium delegate()
+    {
+        return delegate;
+    }
+
     public long seed()
     {
         return seed;

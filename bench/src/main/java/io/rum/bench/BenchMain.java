@@ -1,0 +1,56 @@
+package io.rum.bench;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Entry point of {@code ./rum bench <what>}. Each benchmark measures its baseline in the same run and reports
+ * ratios; with a docs/BENCHMARKS.md in the working directory, its section there is replaced by the new results.
+ */
+public final class BenchMain
+{
+    private BenchMain()
+    {
+    }
+
+    public static void main(final String[] args) throws Exception
+    {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help"))
+        {
+            usage();
+            return;
+        }
+        final BenchOptions options = BenchOptions.parse(Arrays.copyOfRange(args, 1, args.length));
+        switch (args[0])
+        {
+            case "transport" ->
+            {
+                final String markdown = new TransportBench(options).run();
+                BenchReport.update(Path.of("docs", "BENCHMARKS.md"), "transport",
+                    "./rum bench transport" + options.commandLineSuffix(), markdown, options.write());
+            }
+            default ->
+            {
+                System.err.println("unknown benchmark: " + args[0]);
+                usage();
+                System.exit(2);
+            }
+        }
+    }
+
+    private static void usage()
+    {
+        System.out.println("""
+            Usage: ./rum bench <what> [options]
+
+              transport   RPC round-trip latency (p50/p99/p999), throughput and allocation per call over the
+                          in-process and UDP loopback transports, against a raw UDP ping-pong baseline.
+
+            Options:
+              --quick           fewer iterations (a smoke run; figures are noisy)
+              --calls N         measured calls per latency row (default 50000)
+              --seconds S       seconds per throughput row (default 3)
+              --no-write        print only; do not update docs/BENCHMARKS.md
+            """);
+    }
+}

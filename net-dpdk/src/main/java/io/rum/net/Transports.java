@@ -1,0 +1,68 @@
+package io.rum.net;
+
+import io.rum.net.config.Machines;
+import io.rum.net.config.NodeSpec;
+import io.rum.net.medium.InProcessNetwork;
+import io.rum.net.medium.UdpMedium;
+import io.rum.net.reliability.ReliableTransport;
+import io.rum.net.reliability.TransportConfig;
+
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Builds started transports for the nodes of a machines.csv, or for an embedded in-process cluster. The one
+ * place that turns configuration into media, so the rest of RUM asks for "node 3" and never for a socket.
+ */
+public final class Transports
+{
+    private Transports()
+    {
+    }
+
+    /**
+     * A node over kernel UDP. A node listed in the file binds its own address; a client that is not listed
+     * binds an ephemeral port on the wildcard address and is answered at the address its frames come from.
+     *
+     * @param machines the cluster.
+     * @param config   transport settings; its node id names this node.
+     * @return the started transport.
+     */
+    public static ReliableTransport udp(final Machines machines, final TransportConfig config)
+    {
+        return udp(machines, config, UdpMedium.DEFAULT_MAX_FRAME_LENGTH);
+    }
+
+    public static ReliableTransport udp(final Machines machines, final TransportConfig config, final int maxFrameLength)
+    {
+        final Map<Integer, InetSocketAddress> routes = new HashMap<>();
+        for (final NodeSpec node : machines.nodes())
+        {
+            if (node.hasUdp() && node.id() != config.nodeId())
+            {
+                routes.put(node.id(), node.udp());
+            }
+        }
+        final InetSocketAddress bind = machines.find(config.nodeId())
+            .map(node ->
+            {
+                if (!node.hasUdp())
+                {
+                    throw new IllegalArgumentException("node " + node.id() + " has no udp address in machines.csv");
+                }
+                return node.udp();
+            })
+            .orElseGet(() -> new InetSocketAddress(0));
+        final UdpMedium medium = new UdpMedium(bind, routes, maxFrameLength, UdpMedium.DEFAULT_MAX_PEERS);
+        return ReliableTransport.create(config, medium).start();
+    }
+
+    /**
+     * A node of an in-process cluster: the embedded default and tests.
+     */
+    public static ReliableTransport inProcess(final InProcessNetwork network, final TransportConfig config)
+    {
+        return ReliableTransport.create(config, network.attach(config.nodeId())).start();
+    }
+}
