@@ -76,6 +76,14 @@ public final class FaultPlan
         return this;
     }
 
+    /**
+     * @return the cut links, each {@code (fromNode << 32) | toNode}.
+     */
+    public java.util.Set<Long> cutLinks()
+    {
+        return java.util.Set.copyOf(cutLinks);
+    }
+
     public boolean isCut(final int fromNode, final int toNode)
     {
         return !cutLinks.isEmpty() && cutLinks.contains(link(fromNode, toNode));

@@ -138,6 +138,14 @@ public final class Payloads
         return null;
     }
 
+    /**
+     * Length of stream message number {@code n} in the contract tests: mostly small, some spanning frames.
+     */
+    public static int streamLength(final long n)
+    {
+        return n % 500 == 0 ? 100_000 : n % 37 == 0 ? 20_000 : (int)(n % 300);
+    }
+
     private static byte pattern(final long seed, final int index)
     {
         return (byte)((seed * 31 + index * 0x5bd1e995L) >>> 7);

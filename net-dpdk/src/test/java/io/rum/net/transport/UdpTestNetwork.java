@@ -10,7 +10,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -53,6 +55,28 @@ final class UdpTestNetwork implements TestNetwork
             throw new IllegalArgumentException("node " + nodeId + " is not in this network");
         }
         return new UdpMedium(self, routes, maxFrameLength, UdpMedium.DEFAULT_MAX_PEERS);
+    }
+
+    /**
+     * @return the words that make {@link MediumSpecs} build this node's medium in another process.
+     */
+    List<String> mediumSpec(final int nodeId)
+    {
+        final List<String> words = new ArrayList<>(List.of("udp", Integer.toString(maxFrameLength),
+            nodeId + "=" + hostPort(addresses.get(nodeId))));
+        addresses.forEach((id, address) ->
+        {
+            if (id != nodeId)
+            {
+                words.add(id + "=" + hostPort(address));
+            }
+        });
+        return words;
+    }
+
+    private static String hostPort(final InetSocketAddress address)
+    {
+        return address.getAddress().getHostAddress() + ":" + address.getPort();
     }
 
     @Override
