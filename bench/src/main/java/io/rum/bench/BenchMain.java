@@ -20,15 +20,16 @@ public final class BenchMain
             usage();
             return;
         }
-        final BenchOptions options = BenchOptions.parse(Arrays.copyOfRange(args, 1, args.length));
         switch (args[0])
         {
             case "transport" ->
             {
+                final BenchOptions options = BenchOptions.parse(Arrays.copyOfRange(args, 1, args.length));
                 final String markdown = new TransportBench(options).run();
                 BenchReport.update(Path.of("docs", "BENCHMARKS.md"), "transport",
                     "./rum bench transport" + options.commandLineSuffix(), markdown, options.write());
             }
+            case "jmh" -> JmhBench.run(Arrays.copyOfRange(args, 1, args.length));
             default ->
             {
                 System.err.println("unknown benchmark: " + args[0]);
@@ -46,11 +47,15 @@ public final class BenchMain
               transport   RPC round-trip latency (p50/p99/p999), throughput and allocation per call over the
                           in-process and UDP loopback transports, against a raw UDP ping-pong baseline.
 
-            Options:
+              jmh [regex]  the JMH benchmarks (frame codec against a plain copy; in-process round trip) with
+                          -prof gc, so allocation per operation is reported (gc.alloc.rate.norm, B/op).
+
+            Options of transport:
               --quick           fewer iterations (a smoke run; figures are noisy)
               --calls N         measured calls per latency row (default 50000)
               --seconds S       seconds per throughput row (default 3)
               --no-write        print only; do not update docs/BENCHMARKS.md
+              --idle backoff|yield|spin   the pollers' idle strategy (default: a node's default, backoff)
             """);
     }
 }

@@ -20,11 +20,13 @@ public final class FrameValidator
     public static final int BAD_CHECKSUM = 6;
     public static final int BAD_NODE = 7;
     public static final int BAD_FIELD = 8;
-    public static final int REASONS = 9;
+    public static final int TOO_LONG = 9;
+    public static final int REASONS = 10;
 
     private final FrameHeaderFlyweight header = new FrameHeaderFlyweight();
     private final FragmentFlyweight fragment = new FragmentFlyweight();
     private final StreamDataFlyweight streamData = new StreamDataFlyweight();
+    private final FragmentAckFlyweight ack = new FragmentAckFlyweight();
     private final int maxMessageLength;
     private final int maxFrameLength;
 
@@ -51,6 +53,7 @@ public final class FrameValidator
             case BAD_CHECKSUM -> "bad checksum";
             case BAD_NODE -> "bad node id";
             case BAD_FIELD -> "field out of range";
+            case TOO_LONG -> "longer than the medium's frames";
             default -> "reason " + reason;
         };
     }
@@ -63,9 +66,13 @@ public final class FrameValidator
      */
     public int validate(final MutableDirectBuffer buffer, final int offset, final int length)
     {
-        if (length < FrameHeaderFlyweight.HEADER_LENGTH || length > maxFrameLength)
+        if (length < FrameHeaderFlyweight.HEADER_LENGTH)
         {
             return TOO_SHORT;
+        }
+        if (length > maxFrameLength)
+        {
+            return TOO_LONG;
         }
         header.wrap(buffer, offset);
         if (header.magic() != (FrameHeaderFlyweight.MAGIC & 0xFFFF))
@@ -98,6 +105,7 @@ public final class FrameValidator
         {
             case FrameType.REQUEST, FrameType.RESPONSE -> validateFragment(buffer, offset);
             case FrameType.STREAM_DATA -> validateStreamData(buffer, offset);
+            case FrameType.FRAGMENT_ACK -> validateAck(buffer, offset);
             default -> VALID;
         };
     }
@@ -122,6 +130,14 @@ public final class FrameValidator
         final long start = (long)index * chunk;
         final long expected = Math.min(chunk, messageLength - start);
         return payload == expected ? VALID : BAD_FIELD;
+    }
+
+    private int validateAck(final MutableDirectBuffer buffer, final int offset)
+    {
+        ack.wrap(buffer, offset);
+        final int direction = ack.direction();
+        return ack.cumulative() >= 0 && (direction == FragmentAckFlyweight.DIRECTION_REQUEST ||
+            direction == FragmentAckFlyweight.DIRECTION_RESPONSE) ? VALID : BAD_FIELD;
     }
 
     private int validateStreamData(final MutableDirectBuffer buffer, final int offset)

@@ -106,6 +106,10 @@ public final class FaultInjectingMedium implements Medium
     @Override
     public int send(final int peer, final DirectBuffer buffer, final int offset, final int length)
     {
+        if (length > delegate.maxFrameLength())
+        {
+            return FAILED;
+        }
         final long nowNs = clock.nanoTime();
         releaseDue(nowNs, false);
         if (length >= FrameHeaderFlyweight.HEADER_LENGTH && plan.isCut(srcNode(buffer, offset), dstNode(buffer, offset)))

@@ -107,7 +107,7 @@ final class OutboundTransfer
      */
     int takeUnsent(final int window)
     {
-        if (nextUnsent < fragmentCount && nextUnsent < cumulative + window)
+        if (nextUnsent < fragmentCount && nextUnsent - cumulative < window)
         {
             return nextUnsent++;
         }
@@ -120,19 +120,31 @@ final class OutboundTransfer
     }
 
     /**
-     * Marks everything sent as acknowledged; used when a response proves the whole request arrived.
+     * Marks everything sent as acknowledged; used when a response proves the whole request arrived (so every
+     * fragment was sent).
      *
      * @return fragments newly acknowledged.
      */
     int ackAll()
     {
-        return onAck(fragmentCount, 0);
+        if (data == null)
+        {
+            return 0;
+        }
+        final int newly = onAck(fragmentCount, 0);
+        for (int i = nextUnsent; i < fragmentCount; i++)
+        {
+            mark(i);
+        }
+        cumulative = fragmentCount;
+        nextUnsent = fragmentCount;
+        return newly;
     }
 
     /**
-     * Applies an acknowledgement.
+     * Applies an acknowledgement. Only fragments already sent count: a peer cannot hold what was never sent.
      *
-     * @return fragments newly acknowledged (their credits can be returned).
+     * @return sent fragments newly acknowledged (their credits can be returned).
      */
     int onAck(final int ackCumulative, final long selectiveBits)
     {
@@ -140,8 +152,10 @@ final class OutboundTransfer
         {
             return 0;
         }
+        // Only fragments that were sent can be acknowledged: anything else is a confused or lying peer, and
+        // believing it would return credits that were never taken.
         int newly = 0;
-        final int upTo = Math.min(ackCumulative, fragmentCount);
+        final int upTo = Math.min(ackCumulative, nextUnsent);
         for (int i = cumulative; i < upTo; i++)
         {
             newly += mark(i);
@@ -151,10 +165,10 @@ final class OutboundTransfer
         {
             final int bit = Long.numberOfTrailingZeros(bits);
             bits &= bits - 1;
-            final int index = ackCumulative + 1 + bit;
-            if (index < fragmentCount && index >= 0)
+            final long index = (long)ackCumulative + 1 + bit;
+            if (index >= 0 && index < nextUnsent)
             {
-                newly += mark(index);
+                newly += mark((int)index);
             }
         }
         while (cumulative < fragmentCount && isAcked(cumulative))

@@ -47,6 +47,6 @@ final class RttEstimator
 
     long backoff(final long currentRtoNs)
     {
-        return Math.min(currentRtoNs * 2, maxRtoNs);
+        return currentRtoNs >= maxRtoNs / 2 ? maxRtoNs : currentRtoNs * 2;
     }
 }
