@@ -17,11 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * waiting to be reordered) are copies in a fixed pool; when the pool is full a frame goes out at once, so the
  * decorator never buffers without bound. Held frames are released by later sends and by every poll.
  */
-public final class FaultInjectingMedium implements Medium
+public final class FaultInjectingMedium extends ForwardingMedium
 {
     private static final int HELD_FRAMES = 256;
 
-    private final Medium delegate;
     private final FaultPlan plan;
     private final long seed;
     private final NanoClock clock;
@@ -39,7 +38,7 @@ public final class FaultInjectingMedium implements Medium
 
     public FaultInjectingMedium(final Medium delegate, final FaultPlan plan, final long seed, final NanoClock clock)
     {
-        this.delegate = delegate;
+        super(delegate);
         this.plan = plan;
         this.seed = seed;
         this.clock = clock;
@@ -48,11 +47,6 @@ public final class FaultInjectingMedium implements Medium
         {
             held[i] = new UnsafeBuffer(new byte[delegate.maxFrameLength()]);
         }
-    }
-
-    public Medium delegate()
-    {
-        return delegate;
     }
 
     public long seed()
@@ -89,18 +83,6 @@ public final class FaultInjectingMedium implements Medium
     public String name()
     {
         return delegate.name() + " with faults (seed " + seed + ")";
-    }
-
-    @Override
-    public int maxFrameLength()
-    {
-        return delegate.maxFrameLength();
-    }
-
-    @Override
-    public int resolve(final int nodeId)
-    {
-        return delegate.resolve(nodeId);
     }
 
     @Override
@@ -208,11 +190,5 @@ public final class FaultInjectingMedium implements Medium
             heldPeer[index] = heldPeer[last];
             heldDueNs[index] = heldDueNs[last];
         }
-    }
-
-    @Override
-    public void close()
-    {
-        delegate.close();
     }
 }

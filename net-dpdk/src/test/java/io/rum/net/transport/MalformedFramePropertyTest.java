@@ -5,7 +5,7 @@ import io.rum.net.frame.FragmentFlyweight;
 import io.rum.net.frame.FrameHeaderFlyweight;
 import io.rum.net.frame.FrameType;
 import io.rum.net.frame.FrameValidator;
-import io.rum.net.medium.FrameHandler;
+import io.rum.net.medium.ForwardingMedium;
 import io.rum.net.medium.InProcessMedium;
 import io.rum.net.medium.InProcessNetwork;
 import io.rum.net.medium.Medium;
@@ -68,14 +68,13 @@ class MalformedFramePropertyTest
     /**
      * Keeps a copy of every frame a transport sends: real traffic to mutate.
      */
-    private static final class RecordingMedium implements Medium
+    private static final class RecordingMedium extends ForwardingMedium
     {
-        private final Medium delegate;
         final List<byte[]> frames = new ArrayList<>();
 
         RecordingMedium(final Medium delegate)
         {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
@@ -85,36 +84,12 @@ class MalformedFramePropertyTest
         }
 
         @Override
-        public int maxFrameLength()
-        {
-            return delegate.maxFrameLength();
-        }
-
-        @Override
-        public int resolve(final int nodeId)
-        {
-            return delegate.resolve(nodeId);
-        }
-
-        @Override
         public int send(final int peer, final DirectBuffer buffer, final int offset, final int length)
         {
             final byte[] copy = new byte[length];
             buffer.getBytes(offset, copy);
             frames.add(copy);
             return delegate.send(peer, buffer, offset, length);
-        }
-
-        @Override
-        public int poll(final FrameHandler handler, final int limit)
-        {
-            return delegate.poll(handler, limit);
-        }
-
-        @Override
-        public void close()
-        {
-            delegate.close();
         }
     }
 

@@ -1,0 +1,58 @@
+package io.rum.net.medium;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * A medium that passes every call to another; decorators (fault injection, recording in tests) override only
+ * what they change.
+ */
+public abstract class ForwardingMedium implements Medium
+{
+    protected final Medium delegate;
+
+    protected ForwardingMedium(final Medium delegate)
+    {
+        this.delegate = delegate;
+    }
+
+    public Medium delegate()
+    {
+        return delegate;
+    }
+
+    @Override
+    public String name()
+    {
+        return delegate.name();
+    }
+
+    @Override
+    public int maxFrameLength()
+    {
+        return delegate.maxFrameLength();
+    }
+
+    @Override
+    public int resolve(final int nodeId)
+    {
+        return delegate.resolve(nodeId);
+    }
+
+    @Override
+    public int send(final int peer, final DirectBuffer buffer, final int offset, final int length)
+    {
+        return delegate.send(peer, buffer, offset, length);
+    }
+
+    @Override
+    public int poll(final FrameHandler handler, final int limit)
+    {
+        return delegate.poll(handler, limit);
+    }
+
+    @Override
+    public void close()
+    {
+        delegate.close();
+    }
+}
