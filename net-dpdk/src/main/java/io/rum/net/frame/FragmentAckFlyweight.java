@@ -31,6 +31,8 @@ public final class FragmentAckFlyweight extends FrameHeaderFlyweight
     public static final int DIRECTION_REQUEST = 0;
     public static final int DIRECTION_RESPONSE = 1;
     public static final int PROBE = 1;
+    /** The receiver gave up a stalled partial message: send every fragment again. */
+    public static final int RESTART = 2;
 
     public static final int SLOT_OFFSET = 40;
     public static final int DIRECTION_OFFSET = 42;

@@ -450,6 +450,13 @@ final class ClientSession implements RpcClient
         {
             return;
         }
+        if ((frame.ackFlags() & FragmentAckFlyweight.RESTART) != 0)
+        {
+            // The server dropped what it held of this request: everything is unacknowledged again.
+            inFlightFragments -= slot.inFlightFragments;
+            slot.inFlightFragments = 0;
+            slot.out.start(slot.requestBuffer(), slot.requestLength, slot.out.chunkLength());
+        }
         final int newlyAcked = slot.out.onAck(frame.cumulative(), frame.selectiveBits());
         slot.inFlightFragments -= newlyAcked;
         inFlightFragments -= newlyAcked;

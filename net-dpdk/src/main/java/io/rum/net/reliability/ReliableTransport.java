@@ -56,6 +56,7 @@ public final class ReliableTransport implements Transport, Agent
     private static final long TIMER_INTERVAL_NS = 20_000;
     private static final long EVICTION_INTERVAL_NS = 1_000_000_000L;
     private static final int MAX_ERRORS_PRINTED = 20;
+    static final long STALLED_RTOS = 10;
 
     private final TransportConfig config;
     private final Medium medium;
@@ -99,6 +100,7 @@ public final class ReliableTransport implements Transport, Agent
     private long nowNs;
     private long nextTimerNs;
     private long nextEvictionNs;
+    private boolean timersStarted;
 
     /**
      * @param config settings, including this node's id.
@@ -336,6 +338,13 @@ public final class ReliableTransport implements Transport, Agent
     public int doWork(final long nowNs)
     {
         this.nowNs = nowNs;
+        if (!timersStarted)
+        {
+            // nanoTime() may be negative: deadlines start from the first time we are given, never from zero.
+            timersStarted = true;
+            nextTimerNs = nowNs;
+            nextEvictionNs = nowNs + EVICTION_INTERVAL_NS;
+        }
         int work = submissions.drain(submissionHandler, SUBMISSION_QUEUE_CAPACITY);
         work += medium.poll(frameHandler, config.pollLimit());
         final Publication[] pubs = publications;
@@ -367,7 +376,7 @@ public final class ReliableTransport implements Transport, Agent
             }
             if (nowNs - nextEvictionNs >= 0)
             {
-                nextEvictionNs = nowNs + EVICTION_INTERVAL_NS;
+                nextEvictionNs = nowNs + Math.min(EVICTION_INTERVAL_NS, STALLED_RTOS * config.maxRtoNs());
                 evictIdleSessions(nowNs);
             }
         }
@@ -618,7 +627,7 @@ public final class ReliableTransport implements Transport, Agent
                 counters.increment(Counter.FRAMES_MISADDRESSED);
                 return;
             }
-            image = new SubscriberImage(this, frame.srcNode(), frame.streamId(), peer);
+            image = new SubscriberImage(this, frame.srcNode(), frame.streamId(), peer, nowNs);
             image.reset(frame.srcEpoch(), frame.initialSequence());
             images.put(key, image);
         }
@@ -649,6 +658,10 @@ public final class ReliableTransport implements Transport, Agent
         image.onData(frame, handler, nowNs);
     }
 
+    /**
+     * Forgets sessions idle for the idle timeout, and gives up stalled partial requests (see
+     * {@link #reclaimStalledRequests}).
+     */
     private void evictIdleSessions(final long nowNs)
     {
         final Iterator<ServerSession> it = serverSessions.values().iterator();
@@ -661,6 +674,27 @@ public final class ReliableTransport implements Transport, Agent
                 it.remove();
             }
         }
+        reclaimStalledRequests(nowNs);
+    }
+
+    /**
+     * Gives back the reassembly memory of partly received requests that got no new fragment for
+     * {@link #STALLED_RTOS} maximal retransmission timeouts. A live client resends at least once per maximal RTO,
+     * so such a request belongs to a call its client gave up or a client cut off; held, it would keep its memory
+     * until that slot is used again, and enough of them starve every other request (found by the simulation).
+     * Runs periodically and whenever a new request finds the budget full.
+     *
+     * @return whether any memory was given back.
+     */
+    boolean reclaimStalledRequests(final long nowNs)
+    {
+        final long stalledNs = STALLED_RTOS * config.maxRtoNs();
+        boolean reclaimed = false;
+        for (final ServerSession session : serverSessions.values())
+        {
+            reclaimed |= session.dropStalledRequests(nowNs, stalledNs);
+        }
+        return reclaimed;
     }
 
     private static long key(final int nodeId, final int streamId)

@@ -70,7 +70,9 @@ final class ServerSession
             return;
         }
         final InboundTransfer in = slot.request;
-        if (!in.isStarted() && !in.start(frame.messageLength(), frame.chunkLength(), transport.budget()))
+        if (!in.isStarted() && !in.start(frame.messageLength(), frame.chunkLength(), transport.budget()) &&
+            !(transport.reclaimStalledRequests(nowNs) &&
+            in.start(frame.messageLength(), frame.chunkLength(), transport.budget())))
         {
             counters.increment(Counter.REASSEMBLY_REFUSED);
             return;
@@ -82,11 +84,16 @@ final class ServerSession
             counters.increment(Counter.FRAMES_MALFORMED);
             return;
         }
+        if (result == InboundTransfer.NEW)
+        {
+            slot.lastProgressNs = nowNs;
+        }
         if (!in.isComplete())
         {
             ackRequest(slot);
             return;
         }
+        slot.requestDropped = false;
         if (result == InboundTransfer.DUPLICATE)
         {
             return;
@@ -97,7 +104,9 @@ final class ServerSession
     private void ackRequest(final ServerSlot slot)
     {
         final InboundTransfer in = slot.request;
-        transport.writer().ack(peer, clientNode, clientEpoch, slot.index, FragmentAckFlyweight.DIRECTION_REQUEST, 0,
+        final int flags = slot.requestDropped ? FragmentAckFlyweight.RESTART : 0;
+        slot.requestDropped = false;
+        transport.writer().ack(peer, clientNode, clientEpoch, slot.index, FragmentAckFlyweight.DIRECTION_REQUEST, flags,
             in.isStarted() ? in.cumulative() : 0, slot.requestNumber, in.isStarted() ? in.selectiveBits() : 0);
     }
 
@@ -191,6 +200,29 @@ final class ServerSession
                     slot.requestNumber, out, index);
             }
         }
+    }
+
+    /**
+     * Gives back the reassembly memory of partly received requests with no progress for {@code stalledNs}. Should
+     * the client still be sending, its next fragment starts the request again and the acknowledgement carries
+     * {@link FragmentAckFlyweight#RESTART}, so it sends every fragment again, not only those it thought missing.
+     *
+     * @return whether any memory was given back.
+     */
+    boolean dropStalledRequests(final long nowNs, final long stalledNs)
+    {
+        boolean dropped = false;
+        for (final ServerSlot slot : slots)
+        {
+            if (slot.state == ServerSlot.RECEIVING && slot.request.isStarted() && nowNs - slot.lastProgressNs > stalledNs)
+            {
+                slot.request.reset(transport.budget());
+                slot.requestDropped = true;
+                transport.counters().increment(Counter.REASSEMBLY_ABANDONED);
+                dropped = true;
+            }
+        }
+        return dropped;
     }
 
     /**

@@ -26,6 +26,9 @@ final class ServerSlot implements ResponseWriter
     int state = IDLE;
     long requestNumber;
     int rejectReason;
+    long lastProgressNs;
+    /** The partial request was given up; the client must be told to send it all again. */
+    boolean requestDropped;
 
     ServerSlot(final int index, final int maxMessageLength, final int retainBytes)
     {

@@ -36,8 +36,10 @@ final class SubscriberImage
     private long lastStatusNs;
     private boolean gapSeen;
 
-    SubscriberImage(final ReliableTransport transport, final int srcNode, final int streamId, final int peer)
+    SubscriberImage(
+        final ReliableTransport transport, final int srcNode, final int streamId, final int peer, final long nowNs)
     {
+        this.lastStatusNs = nowNs;
         this.transport = transport;
         this.srcNode = srcNode;
         this.streamId = streamId;

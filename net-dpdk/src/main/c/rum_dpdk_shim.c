@@ -1,0 +1,354 @@
+/*
+ * rum_dpdk_shim.c: the C side of io.rum.net.dpdk, called from Java through FFM (no JNI).
+ *
+ * Why a shim at all: rte_eth_rx_burst, rte_eth_tx_burst and rte_pktmbuf_alloc are static inline
+ * in the DPDK headers, so no library exports them, and struct rte_mbuf / rte_eth_conf are ABI
+ * details Java should not hard-code. Compiled from source against the installed headers by
+ * build-shim.sh, so it always matches the DPDK on the machine. Every exported function takes and
+ * returns only scalars and pointers, so each maps 1:1 onto an FFM FunctionDescriptor.
+ *
+ * Errors: functions returning int return >= 0 on success or a negative RUM_E* code below; the
+ * underlying DPDK error (a positive errno value) is then available from rum_last_error() on the
+ * same thread (it is thread-local). Functions returning a pointer return NULL on failure.
+ * The codes are mirrored in DpdkShim.java: keep both in sync.
+ *
+ * Data path: rum_tx_copy and rum_rx_copy_burst do one frame (tx) or one burst (rx) per call, so
+ * Java pays one downcall per frame or burst and never touches an mbuf. Java passes byte[]-backed
+ * memory to them through Linker.Option.critical(true): they must not block, call back, or keep the
+ * pointers after returning.
+ *
+ * Threads: EAL init/cleanup and port control run on Java's "rum-dpdk-eal" thread; a (port,
+ * queue) pair is used by one poller thread at a time (DPDK queues are single-producer,
+ * single-consumer).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_version.h>
+
+#define RUM_API __attribute__((visibility("default")))
+
+#define RUM_OK 0
+#define RUM_EINVAL -1      /* bad argument */
+#define RUM_EEAL -2        /* rte_eal_init / rte_eal_cleanup failed */
+#define RUM_ENODEV -3      /* no port with that name or id */
+#define RUM_EMEMPOOL -4    /* mempool creation failed */
+#define RUM_ECONFIGURE -5  /* rte_eth_dev_configure or descriptor adjustment failed */
+#define RUM_ERXQ -6        /* rx queue setup failed */
+#define RUM_ETXQ -7        /* tx queue setup failed */
+#define RUM_ESTART -8      /* rte_eth_dev_start failed (memif client: no server yet) */
+#define RUM_ESTOP -9       /* rte_eth_dev_stop failed */
+#define RUM_ECLOSE -10     /* rte_eth_dev_close failed */
+#define RUM_ENOBUFS -11    /* mbuf pool empty */
+#define RUM_ETOOBIG -12    /* frame does not fit one mbuf */
+#define RUM_EQUERY -13     /* info / link / mac / stats query failed */
+#define RUM_EVDEV -14      /* vdev hot-plug failed */
+#define RUM_EMAC -15       /* setting the MAC address failed */
+
+#define RUM_MAX_BURST 32
+
+static __thread int rum_tls_err;
+
+static inline int fail(int code, int err)
+{
+	rum_tls_err = err < 0 ? -err : err;
+	return code;
+}
+
+/* ---- information ---------------------------------------------------------------------- */
+
+RUM_API int rum_last_error(void) { return rum_tls_err; }
+
+RUM_API const char *rum_strerror(int err) { return rte_strerror(err); }
+
+RUM_API const char *rum_dpdk_version(void) { return rte_version(); }
+
+RUM_API int rum_max_burst(void) { return RUM_MAX_BURST; }
+
+/* ---- EAL -------------------------------------------------------------------------------- */
+
+/*
+ * argv[0] is a program name. rte_eal_init may keep and permute argv: the caller keeps the
+ * strings alive until rum_eal_cleanup. Logs go to stderr, so stdout stays the program's own.
+ * Returns the number of arguments parsed, or RUM_EEAL (rum_last_error() is EALREADY on a
+ * second call, also after a cleanup: EAL is once per process).
+ */
+RUM_API int rum_eal_init(int argc, char **argv)
+{
+	if (argc < 1 || argv == NULL)
+		return fail(RUM_EINVAL, EINVAL);
+	rte_openlog_stream(stderr);
+	int ret = rte_eal_init(argc, argv);
+	return ret < 0 ? fail(RUM_EEAL, rte_errno) : ret;
+}
+
+/* Call after every port is closed and every pool freed. */
+RUM_API int rum_eal_cleanup(void)
+{
+	int ret = rte_eal_cleanup();
+	return ret < 0 ? fail(RUM_EEAL, ret) : RUM_OK;
+}
+
+/* Creates a virtual device after EAL init, e.g. to re-open a port that was closed. */
+RUM_API int rum_vdev_create(const char *name, const char *args)
+{
+	if (name == NULL)
+		return fail(RUM_EINVAL, EINVAL);
+	int ret = rte_vdev_init(name, args);
+	return ret < 0 ? fail(RUM_EVDEV, ret) : RUM_OK;
+}
+
+/* Removes a virtual device whose port was closed. */
+RUM_API int rum_vdev_remove(const char *name)
+{
+	if (name == NULL)
+		return fail(RUM_EINVAL, EINVAL);
+	int ret = rte_vdev_uninit(name);
+	return ret < 0 ? fail(RUM_EVDEV, ret) : RUM_OK;
+}
+
+/* ---- mempool ---------------------------------------------------------------------------- */
+
+/*
+ * A packet mbuf pool of n mbufs, each with data_room bytes including the headroom.
+ * With --no-huge it lives in the -m memory. NULL on failure.
+ */
+RUM_API struct rte_mempool *rum_pool_create(const char *name, uint32_t n, uint32_t cache, uint32_t data_room)
+{
+	if (name == NULL || n == 0 || data_room <= RTE_PKTMBUF_HEADROOM || data_room > UINT16_MAX) {
+		fail(0, EINVAL);
+		return NULL;
+	}
+	struct rte_mempool *mp = rte_pktmbuf_pool_create(name, n, cache, 0, (uint16_t)data_room,
+							 (int)rte_socket_id());
+	if (mp == NULL)
+		fail(0, rte_errno);
+	return mp;
+}
+
+/* Bytes of packet data one mbuf of this pool holds after the default headroom. */
+RUM_API int rum_pool_frame_room(struct rte_mempool *mp)
+{
+	if (mp == NULL)
+		return fail(RUM_EINVAL, EINVAL);
+	return (int)rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+}
+
+RUM_API int rum_pool_available(struct rte_mempool *mp)
+{
+	return mp == NULL ? fail(RUM_EINVAL, EINVAL) : (int)rte_mempool_avail_count(mp);
+}
+
+RUM_API void rum_pool_free(struct rte_mempool *mp) { rte_mempool_free(mp); }
+
+/* ---- ports ------------------------------------------------------------------------------ */
+
+RUM_API int rum_port_by_name(const char *name)
+{
+	uint16_t port;
+	if (name == NULL)
+		return fail(RUM_EINVAL, EINVAL);
+	int ret = rte_eth_dev_get_port_by_name(name, &port);
+	return ret < 0 ? fail(RUM_ENODEV, ret) : port;
+}
+
+/*
+ * Configures one rx and one tx queue (id 0), rx buffers from mp, ring sizes nb_rxd/nb_txd
+ * (0: driver default). Does not start the port: see rum_port_start.
+ */
+RUM_API int rum_port_setup(uint16_t port, struct rte_mempool *mp, uint16_t nb_rxd, uint16_t nb_txd)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	if (mp == NULL)
+		return fail(RUM_EINVAL, EINVAL);
+	if (!rte_eth_dev_is_valid_port(port))
+		return fail(RUM_ENODEV, ENODEV);
+	int ret = rte_eth_dev_info_get(port, &info);
+	if (ret != 0)
+		return fail(RUM_EQUERY, ret);
+	memset(&conf, 0, sizeof(conf));
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	ret = rte_eth_dev_configure(port, 1, 1, &conf);
+	if (ret < 0)
+		return fail(RUM_ECONFIGURE, ret);
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
+	if (ret < 0)
+		return fail(RUM_ECONFIGURE, ret);
+	int socket = rte_eth_dev_socket_id(port);
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	ret = rte_eth_rx_queue_setup(port, 0, nb_rxd, (unsigned)socket, NULL, mp);
+	if (ret < 0)
+		return fail(RUM_ERXQ, ret);
+	ret = rte_eth_tx_queue_setup(port, 0, nb_txd, (unsigned)socket, NULL);
+	if (ret < 0)
+		return fail(RUM_ETXQ, ret);
+	return RUM_OK;
+}
+
+/* Starts a configured port. A memif client fails here while no server listens: retry. */
+RUM_API int rum_port_start(uint16_t port)
+{
+	int ret = rte_eth_dev_start(port);
+	return ret < 0 ? fail(RUM_ESTART, ret) : RUM_OK;
+}
+
+RUM_API int rum_port_promiscuous(uint16_t port, int on)
+{
+	int ret = on ? rte_eth_promiscuous_enable(port) : rte_eth_promiscuous_disable(port);
+	return ret < 0 ? fail(RUM_EQUERY, ret) : RUM_OK;
+}
+
+/* 1 if the link is up, 0 if down, < 0 on error. Never waits. */
+RUM_API int rum_port_link_up(uint16_t port)
+{
+	struct rte_eth_link link;
+	memset(&link, 0, sizeof(link));
+	int ret = rte_eth_link_get_nowait(port, &link);
+	if (ret < 0)
+		return fail(RUM_EQUERY, ret);
+	return link.link_status == RTE_ETH_LINK_UP ? 1 : 0;
+}
+
+RUM_API int rum_port_mac(uint16_t port, uint8_t *out)
+{
+	struct rte_ether_addr addr;
+	if (out == NULL)
+		return fail(RUM_EINVAL, EINVAL);
+	int ret = rte_eth_macaddr_get(port, &addr);
+	if (ret < 0)
+		return fail(RUM_EQUERY, ret);
+	memcpy(out, addr.addr_bytes, RTE_ETHER_ADDR_LEN);
+	return RUM_OK;
+}
+
+RUM_API int rum_port_set_mac(uint16_t port, const uint8_t *mac)
+{
+	struct rte_ether_addr addr;
+	if (mac == NULL)
+		return fail(RUM_EINVAL, EINVAL);
+	memcpy(addr.addr_bytes, mac, RTE_ETHER_ADDR_LEN);
+	int ret = rte_eth_dev_default_mac_addr_set(port, &addr);
+	return ret < 0 ? fail(RUM_EMAC, ret) : RUM_OK;
+}
+
+/* out[0..7]: ipackets, opackets, ibytes, obytes, imissed, ierrors, oerrors, rx_nombuf. */
+RUM_API int rum_port_stats(uint16_t port, uint64_t *out)
+{
+	struct rte_eth_stats s;
+	if (out == NULL)
+		return fail(RUM_EINVAL, EINVAL);
+	int ret = rte_eth_stats_get(port, &s);
+	if (ret < 0)
+		return fail(RUM_EQUERY, ret);
+	out[0] = s.ipackets;
+	out[1] = s.opackets;
+	out[2] = s.ibytes;
+	out[3] = s.obytes;
+	out[4] = s.imissed;
+	out[5] = s.ierrors;
+	out[6] = s.oerrors;
+	out[7] = s.rx_nombuf;
+	return RUM_OK;
+}
+
+RUM_API int rum_port_stop(uint16_t port)
+{
+	int ret = rte_eth_dev_stop(port);
+	return ret < 0 ? fail(RUM_ESTOP, ret) : RUM_OK;
+}
+
+/* Frees the queues (their mbufs go back to the pool) and releases the port id. */
+RUM_API int rum_port_close(uint16_t port)
+{
+	int ret = rte_eth_dev_close(port);
+	return ret < 0 ? fail(RUM_ECLOSE, ret) : RUM_OK;
+}
+
+/* ---- data path: raw mbufs --------------------------------------------------------------- */
+
+RUM_API uint16_t rum_rx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	return rte_eth_rx_burst(port, queue, pkts, n);
+}
+
+RUM_API uint16_t rum_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
+{
+	return rte_eth_tx_burst(port, queue, pkts, n);
+}
+
+RUM_API struct rte_mbuf *rum_mbuf_alloc(struct rte_mempool *mp) { return rte_pktmbuf_alloc(mp); }
+
+RUM_API void rum_mbuf_free(struct rte_mbuf *m) { rte_pktmbuf_free(m); }
+
+/* ---- data path: one call per frame or burst --------------------------------------------- */
+
+/*
+ * Allocates an mbuf, copies src[0..len) into it and transmits it.
+ * Returns 1 if the PMD took it, 0 if the tx ring was full (mbuf freed: the frame is not sent),
+ * RUM_ENOBUFS if the pool is empty, RUM_ETOOBIG if len exceeds one mbuf.
+ */
+RUM_API int rum_tx_copy(uint16_t port, uint16_t queue, struct rte_mempool *mp, const void *src, uint32_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	if (m == NULL)
+		return fail(RUM_ENOBUFS, ENOBUFS);
+	if (len > rte_pktmbuf_tailroom(m)) {
+		rte_pktmbuf_free(m);
+		return fail(RUM_ETOOBIG, EMSGSIZE);
+	}
+	rte_memcpy(rte_pktmbuf_mtod(m, void *), src, len);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	if (rte_eth_tx_burst(port, queue, &m, 1) == 1)
+		return 1;
+	rte_pktmbuf_free(m);
+	return 0;
+}
+
+/*
+ * Receives up to max (<= RUM_MAX_BURST) frames. Frame i is copied to dst + i * slot_size (all
+ * segments of a chained mbuf, in order) and its length stored in lens[i]; a frame longer than
+ * slot_size is not copied and lens[i] is its length negated. Every mbuf is freed before
+ * returning. Returns the number of frames, 0..max.
+ */
+RUM_API int rum_rx_copy_burst(uint16_t port, uint16_t queue, uint8_t *dst, uint32_t slot_size, int32_t *lens,
+			      uint16_t max)
+{
+	struct rte_mbuf *pkts[RUM_MAX_BURST];
+	if (max > RUM_MAX_BURST)
+		max = RUM_MAX_BURST;
+	uint16_t n = rte_eth_rx_burst(port, queue, pkts, max);
+	for (uint16_t i = 0; i < n; i++) {
+		const struct rte_mbuf *m = pkts[i];
+		uint32_t len = m->pkt_len;
+		if (len > slot_size) {
+			lens[i] = -(int32_t)len;
+			continue;
+		}
+		uint8_t *out = dst + (size_t)i * slot_size;
+		uint32_t at = 0;
+		for (const struct rte_mbuf *s = m; s != NULL && at < len; s = s->next) {
+			uint32_t part = RTE_MIN((uint32_t)s->data_len, len - at);
+			rte_memcpy(out + at, rte_pktmbuf_mtod(s, const uint8_t *), part);
+			at += part;
+		}
+		lens[i] = (int32_t)at;
+	}
+	if (n > 0)
+		rte_pktmbuf_free_bulk(pkts, n);
+	return n;
+}

@@ -1,0 +1,665 @@
+package io.rum.net.dpdk;
+
+import io.rum.net.config.MacAddress;
+import io.rum.net.dpdk.DpdkShim.Calls;
+import io.rum.net.medium.FrameHandler;
+import io.rum.net.medium.Medium;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Int2IntHashMap;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.rum.net.dpdk.EthernetFrameDescriptor.ETHER_TYPE;
+import static io.rum.net.dpdk.EthernetFrameDescriptor.ETHER_TYPE_OFFSET;
+import static io.rum.net.dpdk.EthernetFrameDescriptor.HEADER_LENGTH;
+import static io.rum.net.dpdk.EthernetFrameDescriptor.LENGTH_OFFSET;
+import static io.rum.net.dpdk.EthernetFrameDescriptor.ORDER;
+import static io.rum.net.dpdk.EthernetFrameDescriptor.SRC_MAC_OFFSET;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * One DPDK port (one rx and one tx queue, one mbuf pool) as a {@link Medium}: RUM frames in Ethernet
+ * frames of EtherType 0x88B5, see {@link EthernetFrameDescriptor} for the layout and for why raw Ethernet
+ * (same L2 segment only) rather than UDP/IPv4.
+ *
+ * <p>Peers are MAC addresses. Configured nodes (a route map of node id to MAC) get the first peer numbers; a
+ * frame from a MAC never seen before gets the next free one, so clients that no configuration names can be
+ * answered. The table is bounded: when full, the oldest learned MAC is forgotten, as in {@code UdpMedium}.
+ *
+ * <p>Data path, one downcall per burst or frame and no allocation: {@link #poll} calls
+ * {@code rum_rx_copy_burst}, which copies up to 32 frames into fixed slots of a reused {@code byte[]} (passed
+ * to C as a heap segment under {@code critical(true)}) and frees the mbufs; frames of another EtherType,
+ * shorter than the header or than their length field say, or larger than a slot are counted and dropped,
+ * and the rest go to the handler with the Ethernet header stripped. {@link #send} writes the header and the
+ * frame into a reused {@code byte[]} and calls {@code rum_tx_copy} (alloc an mbuf, copy, tx_burst); a full tx
+ * ring or an empty pool is {@link #BACK_PRESSURED}. Copying costs less than the 4-5 downcalls per frame
+ * that writing straight into mbufs takes (see docs/research/dpdk-probe/FINDINGS.md).
+ *
+ * <p>Link state: a port whose link is down is neither polled nor sent on (the memif PMD has been seen to
+ * crash on repeated reconnects while polled); the state is re-read at most every
+ * {@value #LINK_CHECK_INTERVAL_MS} ms. Sends while down report {@link #BACK_PRESSURED}: the reliability
+ * layer retransmits.
+ *
+ * <p>Threading as {@link Medium} says: one poller calls {@link #send} and {@link #poll}; open and close run
+ * their control calls on the {@link Eal} thread. Counters are written by the poller only and read from any
+ * thread.
+ */
+public final class DpdkMedium implements Medium
+{
+    public static final int DEFAULT_MAX_PEERS = 4096;
+    public static final long LINK_CHECK_INTERVAL_MS = 2;
+    private static final long LINK_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(LINK_CHECK_INTERVAL_MS);
+    private static final long NO_MAC = -1;
+    private static final int HEADROOM = 128;
+    private static final long MEMIF_SETTLE_MS = 20;
+    private static final AtomicLong POOLS = new AtomicLong();
+
+    private final Eal eal;
+    private final DpdkConfig config;
+    private final short port;
+    private final MemorySegment pool;
+    private final MacAddress mac;
+    private final int maxFrameLength;
+    private final String name;
+
+    // Receive: MAX_BURST slots of slotSize bytes, lengths beside.
+    private final int slotSize;
+    private final byte[] receiveBytes;
+    private final MemorySegment receiveSegment;
+    private final UnsafeBuffer receiveView;
+    private final int[] receiveLengths = new int[DpdkShim.MAX_BURST];
+    private final MemorySegment receiveLengthsSegment = MemorySegment.ofArray(receiveLengths);
+
+    // Send: the Ethernet header (source MAC and EtherType written once) then the frame.
+    private final byte[] sendBytes;
+    private final MemorySegment sendSegment;
+    private final UnsafeBuffer sendView;
+
+    // Peers.
+    private final long[] peerMacs;
+    private final Long2LongHashMap peerByMac;
+    private final Int2IntHashMap peerByNode = new Int2IntHashMap(NO_ROUTE);
+    private final int configuredPeers;
+    private int nextLearned;
+
+    private boolean linkUp;
+    private long nextLinkCheckNs;
+    private boolean closed;
+
+    // Single writer (the poller); lazySet is enough for readers that only need to see the count eventually.
+    private final AtomicLong framesReceived = new AtomicLong();
+    private final AtomicLong framesSent = new AtomicLong();
+    private final AtomicLong foreignFrames = new AtomicLong();
+    private final AtomicLong runtFrames = new AtomicLong();
+    private final AtomicLong oversizeFrames = new AtomicLong();
+    private final AtomicLong txRingFull = new AtomicLong();
+    private final AtomicLong txPoolEmpty = new AtomicLong();
+    private final AtomicLong sendErrors = new AtomicLong();
+    private final AtomicLong linkDownChecks = new AtomicLong();
+
+    private DpdkMedium(
+        final Eal eal, final DpdkConfig config, final short port, final MemorySegment pool, final MacAddress mac,
+        final int frameRoom, final Map<Integer, MacAddress> routes, final int maxPeers)
+    {
+        this.eal = eal;
+        this.config = config;
+        this.port = port;
+        this.pool = pool;
+        this.mac = mac;
+        this.maxFrameLength = Math.min(config.maxFrameLength(), frameRoom - HEADER_LENGTH);
+        this.name = "dpdk " + config.portName() + " " + mac;
+        this.slotSize = align(HEADER_LENGTH + maxFrameLength, 64);
+        this.receiveBytes = new byte[slotSize * DpdkShim.MAX_BURST];
+        this.receiveSegment = MemorySegment.ofArray(receiveBytes);
+        this.receiveView = new UnsafeBuffer(receiveBytes);
+        this.sendBytes = new byte[HEADER_LENGTH + maxFrameLength];
+        this.sendSegment = MemorySegment.ofArray(sendBytes);
+        this.sendView = new UnsafeBuffer(sendBytes);
+        EthernetFrameDescriptor.putMac(sendView, SRC_MAC_OFFSET, mac.value());
+        sendView.putShort(ETHER_TYPE_OFFSET, (short)ETHER_TYPE, ORDER);
+
+        this.peerMacs = new long[maxPeers];
+        java.util.Arrays.fill(peerMacs, NO_MAC);
+        this.peerByMac = new Long2LongHashMap(maxPeers * 2, 0.65f, NO_ROUTE);
+        int peer = 0;
+        for (final Map.Entry<Integer, MacAddress> route : routes.entrySet())
+        {
+            final long peerMac = route.getValue().value();
+            if (peerByMac.get(peerMac) == NO_ROUTE)
+            {
+                peerMacs[peer] = peerMac;
+                peerByMac.put(peerMac, peer);
+                peer++;
+            }
+            peerByNode.put(route.getKey().intValue(), (int)peerByMac.get(peerMac));
+        }
+        this.configuredPeers = peer;
+        this.nextLearned = peer;
+    }
+
+    /**
+     * Opens a port: creates its device if EAL lacks it, makes a pool, configures one queue pair, sets the MAC
+     * if configured, starts the port (retrying for {@link DpdkConfig#startTimeoutMs()}) and retains EAL.
+     *
+     * @param eal      the running EAL.
+     * @param config   the port.
+     * @param routes   node id to MAC for every node this medium may send to first.
+     * @param maxPeers bound on configured plus learned peers.
+     * @throws IllegalStateException naming the step and the DPDK error, after releasing what it created.
+     */
+    public static DpdkMedium open(
+        final Eal eal, final DpdkConfig config, final Map<Integer, MacAddress> routes, final int maxPeers)
+    {
+        if (routes.size() >= maxPeers)
+        {
+            throw new IllegalArgumentException("more routes (" + routes.size() + ") than peers " + maxPeers);
+        }
+        eal.retain();
+        final Opened opened;
+        try
+        {
+            opened = eal.call(() -> openOnEalThread(config));
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            eal.close();
+            throw ex;
+        }
+        return new DpdkMedium(eal, config, opened.port, opened.pool, opened.mac, opened.frameRoom, routes, maxPeers);
+    }
+
+    private record Opened(short port, MemorySegment pool, MacAddress mac, int frameRoom)
+    {
+    }
+
+    private static Opened openOnEalThread(final DpdkConfig config) throws Throwable
+    {
+        int portId = Eal.portByName(config.portName());
+        boolean created = false;
+        if (portId < 0 && config.vdev() != null)
+        {
+            Eal.createDevice(config.vdev());
+            created = true;
+            portId = Eal.portByName(config.portName());
+        }
+        if (portId < 0)
+        {
+            throw new IllegalStateException("no DPDK port " + config.portName() + ": " + DpdkShim.lastError() +
+                (config.vdev() == null ? " (no vdev configured)" : ""));
+        }
+        final short port = (short)portId;
+        MemorySegment pool = MemorySegment.NULL;
+        boolean started = false;
+        try (Arena arena = Arena.ofConfined())
+        {
+            final int dataRoom = config.mbufDataRoom(HEADROOM);
+            final String poolName = "rum" + POOLS.getAndIncrement() + "_p" + portId;
+            pool = (MemorySegment)Calls.POOL_CREATE.invokeExact(
+                arena.allocateFrom(poolName), config.poolSize(), Math.min(256, config.poolSize() / 8), dataRoom);
+            if (pool.equals(MemorySegment.NULL))
+            {
+                throw new IllegalStateException("cannot create a pool of " + config.poolSize() + " mbufs of " + dataRoom +
+                    " B for " + config.portName() + ": " + DpdkShim.lastError() + " (raise -Drum.dpdk.memoryMb, now " +
+                    config.memoryMb() + ")");
+            }
+            final int frameRoom = (int)Calls.POOL_FRAME_ROOM.invokeExact(pool);
+            check((int)Calls.PORT_SETUP.invokeExact(port, pool, (short)0, (short)0), "configure", config);
+            final MemorySegment macBytes = arena.allocate(MacAddress.LENGTH_BYTES);
+            check((int)Calls.PORT_MAC.invokeExact(port, macBytes), "read the MAC of", config);
+            final MacAddress portMac = MacAddress.of(macBytes.toArray(JAVA_BYTE));
+            if (config.mac() != null && !config.mac().equals(portMac))
+            {
+                MemorySegment.copy(config.mac().bytes(), 0, macBytes, JAVA_BYTE, 0, MacAddress.LENGTH_BYTES);
+                if ((int)Calls.PORT_SET_MAC.invokeExact(port, macBytes) < 0)
+                {
+                    // Frames still carry the configured MAC as source; receiving needs promiscuous mode then.
+                    System.err.println("rum-dpdk: " + config.portName() + " cannot take MAC " + config.mac() + " (" +
+                        DpdkShim.lastError() + "): using promiscuous mode");
+                    if ((int)Calls.PORT_PROMISCUOUS.invokeExact(port, 1) < 0)
+                    {
+                        System.err.println("rum-dpdk: nor promiscuous mode: " + DpdkShim.lastError());
+                    }
+                }
+            }
+            final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.startTimeoutMs());
+            int rc;
+            while ((rc = (int)Calls.PORT_START.invokeExact(port)) < 0 && System.nanoTime() - deadlineNs < 0)
+            {
+                Thread.sleep(20);
+            }
+            check(rc, "start (a memif client needs its server running)", config);
+            started = true;
+            final MacAddress mac = config.mac() != null ? config.mac() : portMac;
+            return new Opened(port, pool, mac, frameRoom);
+        }
+        catch (final Throwable ex)
+        {
+            release(port, pool, started, created ? config.portName() : null);
+            throw ex;
+        }
+    }
+
+    private static void check(final int rc, final String what, final DpdkConfig config)
+    {
+        if (rc < 0)
+        {
+            throw new IllegalStateException("cannot " + what + " DPDK port " + config.portName() + ": rc " + rc + ", " +
+                DpdkShim.lastError());
+        }
+    }
+
+    /**
+     * On the EAL thread: stop and close the port, remove its device so it can be created again, free the pool.
+     */
+    private static void release(final short port, final MemorySegment pool, final boolean started, final String device)
+        throws Throwable
+    {
+        if (started)
+        {
+            final int stopped = (int)Calls.PORT_STOP.invokeExact(port);
+            if (stopped < 0)
+            {
+                System.err.println("rum-dpdk: stopping port " + port + ": " + DpdkShim.lastError());
+            }
+        }
+        final int closedRc = (int)Calls.PORT_CLOSE.invokeExact(port);
+        if (closedRc < 0)
+        {
+            System.err.println("rum-dpdk: closing port " + port + ": " + DpdkShim.lastError());
+        }
+        if (null != device)
+        {
+            Eal.removeDevice(device);
+        }
+        if (null != device && device.startsWith("net_memif"))
+        {
+            // The memif peer handles our disconnect on EAL's interrupt thread, concurrently with this thread;
+            // when both ends live in one process, closing the other end (or EAL) in the same instant has been
+            // seen to crash that thread. Let it run first.
+            Thread.sleep(MEMIF_SETTLE_MS);
+        }
+        if (!pool.equals(MemorySegment.NULL))
+        {
+            Calls.POOL_FREE.invokeExact(pool);
+        }
+    }
+
+    private static int align(final int value, final int alignment)
+    {
+        return (value + alignment - 1) & -alignment;
+    }
+
+    @Override
+    public String name()
+    {
+        return name;
+    }
+
+    @Override
+    public int maxFrameLength()
+    {
+        return maxFrameLength;
+    }
+
+    /**
+     * @return the MAC this port sends from.
+     */
+    public MacAddress mac()
+    {
+        return mac;
+    }
+
+    public DpdkConfig config()
+    {
+        return config;
+    }
+
+    @Override
+    public int resolve(final int nodeId)
+    {
+        return peerByNode.get(nodeId);
+    }
+
+    /**
+     * @return the MAC of a peer number, or null if the number is free.
+     */
+    public MacAddress peerMac(final int peer)
+    {
+        return peer >= 0 && peer < peerMacs.length && peerMacs[peer] != NO_MAC ? new MacAddress(peerMacs[peer]) : null;
+    }
+
+    @Override
+    public int send(final int peer, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (peer < 0 || peer >= peerMacs.length || peerMacs[peer] == NO_MAC)
+        {
+            return NO_ROUTE;
+        }
+        if (length > maxFrameLength || length < 0)
+        {
+            increment(sendErrors);
+            return FAILED;
+        }
+        if (!isLinkUp(System.nanoTime()))
+        {
+            return BACK_PRESSURED;
+        }
+        EthernetFrameDescriptor.putMac(sendView, 0, peerMacs[peer]);
+        sendView.putShort(LENGTH_OFFSET, (short)length, ORDER);
+        buffer.getBytes(offset, sendView, HEADER_LENGTH, length);
+        final int rc;
+        try
+        {
+            rc = (int)Calls.TX_COPY.invokeExact(port, (short)0, pool, sendSegment, HEADER_LENGTH + length);
+        }
+        catch (final Throwable ex)
+        {
+            increment(sendErrors);
+            return FAILED;
+        }
+        if (rc == 1)
+        {
+            increment(framesSent);
+            return SENT;
+        }
+        if (rc == 0)
+        {
+            increment(txRingFull);
+            return BACK_PRESSURED;
+        }
+        if (rc == DpdkShim.E_NOBUFS)
+        {
+            increment(txPoolEmpty);
+            return BACK_PRESSURED;
+        }
+        increment(sendErrors);
+        return FAILED;
+    }
+
+    /**
+     * Transmits bytes exactly as given, Ethernet header included: for tests and tools that need frames
+     * {@link #send} would never build (foreign EtherTypes, runts). Same thread rules as {@link #send}.
+     *
+     * @return {@link #SENT}, {@link #BACK_PRESSURED} or {@link #FAILED}.
+     */
+    int transmitRaw(final byte[] frame, final int length)
+    {
+        if (length > sendBytes.length || length < 0)
+        {
+            return FAILED;
+        }
+        try
+        {
+            final int rc = (int)Calls.TX_COPY.invokeExact(port, (short)0, pool, MemorySegment.ofArray(frame), length);
+            return rc == 1 ? SENT : rc == 0 || rc == DpdkShim.E_NOBUFS ? BACK_PRESSURED : FAILED;
+        }
+        catch (final Throwable ex)
+        {
+            return FAILED;
+        }
+    }
+
+    @Override
+    public int poll(final FrameHandler handler, final int limit)
+    {
+        if (limit <= 0 || !isLinkUp(System.nanoTime()))
+        {
+            return 0;
+        }
+        int delivered = 0;
+        int taken = 0;
+        // Bounded by frames taken, not delivered: a flood of foreign frames cannot keep the poller here.
+        while (taken < limit)
+        {
+            final int burst = Math.min(limit - taken, DpdkShim.MAX_BURST);
+            final int received;
+            try
+            {
+                received = (int)Calls.RX_COPY_BURST.invokeExact(
+                    port, (short)0, receiveSegment, slotSize, receiveLengthsSegment, (short)burst);
+            }
+            catch (final Throwable ex)
+            {
+                increment(sendErrors);
+                break;
+            }
+            taken += received;
+            for (int i = 0; i < received; i++)
+            {
+                if (deliver(handler, i * slotSize, receiveLengths[i]))
+                {
+                    delivered++;
+                }
+            }
+            if (received < burst)
+            {
+                break;
+            }
+        }
+        return delivered;
+    }
+
+    private boolean deliver(final FrameHandler handler, final int slot, final int wireLength)
+    {
+        increment(framesReceived);
+        if (wireLength < 0)
+        {
+            increment(oversizeFrames);
+            return false;
+        }
+        if (wireLength < HEADER_LENGTH)
+        {
+            increment(runtFrames);
+            return false;
+        }
+        if (EthernetFrameDescriptor.etherType(receiveView, slot) != ETHER_TYPE)
+        {
+            increment(foreignFrames);
+            return false;
+        }
+        final int length = EthernetFrameDescriptor.payloadLength(receiveView, slot);
+        if (length > wireLength - HEADER_LENGTH)
+        {
+            increment(runtFrames);
+            return false;
+        }
+        final int peer = peerFor(EthernetFrameDescriptor.getMac(receiveView, slot + SRC_MAC_OFFSET));
+        handler.onFrame(peer, receiveView, slot + HEADER_LENGTH, length);
+        return true;
+    }
+
+    private int peerFor(final long sourceMac)
+    {
+        final long known = peerByMac.get(sourceMac);
+        if (known != NO_ROUTE)
+        {
+            return (int)known;
+        }
+        if (nextLearned == peerMacs.length)
+        {
+            nextLearned = configuredPeers;
+        }
+        final int peer = nextLearned++;
+        if (peerMacs[peer] != NO_MAC)
+        {
+            peerByMac.remove(peerMacs[peer]);
+        }
+        peerMacs[peer] = sourceMac;
+        peerByMac.put(sourceMac, peer);
+        return peer;
+    }
+
+    private boolean isLinkUp(final long nowNs)
+    {
+        if (nowNs - nextLinkCheckNs >= 0)
+        {
+            nextLinkCheckNs = nowNs + LINK_CHECK_INTERVAL_NS;
+            int rc;
+            try
+            {
+                rc = (int)Calls.LINK_UP_FAST.invokeExact(port);
+            }
+            catch (final Throwable ex)
+            {
+                rc = -1;
+            }
+            linkUp = rc == 1;
+            if (!linkUp)
+            {
+                increment(linkDownChecks);
+            }
+        }
+        return linkUp;
+    }
+
+    private static void increment(final AtomicLong counter)
+    {
+        counter.lazySet(counter.get() + 1);
+    }
+
+    /**
+     * Waits until the link is up; a control call for start-up (the client of a memif pair is up 1-4 ms after
+     * start). Call it before the poller runs or from the poller's thread.
+     *
+     * @return whether the link came up in time.
+     */
+    public boolean awaitLinkUp(final long timeoutMs) throws InterruptedException
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (true)
+        {
+            nextLinkCheckNs = System.nanoTime();
+            if (isLinkUp(nextLinkCheckNs))
+            {
+                return true;
+            }
+            if (System.nanoTime() - deadlineNs >= 0)
+            {
+                return false;
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    /** @return frames taken from the port, dropped or not. */
+    public long framesReceived()
+    {
+        return framesReceived.get();
+    }
+
+    /** @return frames the port accepted for sending. */
+    public long framesSent()
+    {
+        return framesSent.get();
+    }
+
+    /** @return frames dropped for another EtherType than 0x88B5. */
+    public long foreignFrames()
+    {
+        return foreignFrames.get();
+    }
+
+    /** @return frames dropped for being shorter than the Ethernet header or than their length field says. */
+    public long runtFrames()
+    {
+        return runtFrames.get();
+    }
+
+    /** @return frames dropped for not fitting a receive slot. */
+    public long oversizeFrames()
+    {
+        return oversizeFrames.get();
+    }
+
+    /** @return sends refused because the tx ring was full. */
+    public long txRingFull()
+    {
+        return txRingFull.get();
+    }
+
+    /** @return sends refused because the pool had no free mbuf. */
+    public long txPoolEmpty()
+    {
+        return txPoolEmpty.get();
+    }
+
+    /** @return sends that failed otherwise. */
+    public long sendErrors()
+    {
+        return sendErrors.get();
+    }
+
+    /** @return link checks that found the link down. */
+    public long linkDownChecks()
+    {
+        return linkDownChecks.get();
+    }
+
+    /**
+     * @return the port's counters: ipackets, opackets, ibytes, obytes, imissed, ierrors, oerrors, rx_nombuf.
+     */
+    public long[] portStats()
+    {
+        return eal.call(() ->
+        {
+            try (Arena arena = Arena.ofConfined())
+            {
+                final MemorySegment out = arena.allocate(JAVA_LONG, DpdkShim.STATS_SLOTS);
+                check((int)Calls.PORT_STATS.invokeExact(port, out), "read stats of", config);
+                return out.toArray(JAVA_LONG);
+            }
+        });
+    }
+
+    /**
+     * @return free mbufs in this port's pool.
+     */
+    public int poolAvailable()
+    {
+        return eal.call(() -> (int)Calls.POOL_AVAILABLE.invokeExact(pool));
+    }
+
+    /**
+     * Stops and closes the port, removes its device, frees the pool and drops this medium's reference to EAL
+     * (the last reference cleans EAL up). Idempotent. The poller must have stopped.
+     */
+    @Override
+    public void close()
+    {
+        synchronized (this)
+        {
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+        }
+        try
+        {
+            eal.call(() ->
+            {
+                release(port, pool, true, config.vdev() != null ? config.portName() : null);
+                return null;
+            });
+        }
+        finally
+        {
+            eal.close();
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return name + " [received " + framesReceived() + ", sent " + framesSent() + ", foreign " + foreignFrames() +
+            ", runt " + runtFrames() + ", oversize " + oversizeFrames() + ", ring full " + txRingFull() +
+            ", pool empty " + txPoolEmpty() + ", errors " + sendErrors() + "]";
+    }
+}

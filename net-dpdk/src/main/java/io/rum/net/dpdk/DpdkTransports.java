@@ -1,0 +1,90 @@
+package io.rum.net.dpdk;
+
+import io.rum.net.Transports;
+import io.rum.net.config.MacAddress;
+import io.rum.net.config.Machines;
+import io.rum.net.config.NodeSpec;
+import io.rum.net.reliability.ReliableTransport;
+import io.rum.net.reliability.TransportConfig;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Builds started transports over DPDK, or over DPDK when it is usable and UDP otherwise. Sits beside
+ * {@link Transports} (which stays free of DPDK) until the two merge: {@code Transports.dpdk} and
+ * {@code Transports.auto} would delegate here.
+ */
+public final class DpdkTransports
+{
+    private DpdkTransports()
+    {
+    }
+
+    /**
+     * A node over DPDK. Its port comes from its machines.csv {@code vdev} and {@code mac} (or the
+     * {@code rum.dpdk.*} properties, see {@link DpdkConfig#fromProperties}); every other node with a MAC is a
+     * route. EAL is started for it (or the running one reused) and cleaned up when the transport closes its
+     * medium, if nothing else holds it.
+     *
+     * @throws IllegalStateException naming the missing package or file if DPDK or the shim is absent, or the
+     *                               DPDK step that failed.
+     */
+    public static ReliableTransport dpdk(final Machines machines, final TransportConfig config)
+    {
+        final DpdkShim.Availability availability = DpdkShim.check();
+        if (!availability.available())
+        {
+            throw new IllegalStateException("transport=dpdk is not possible here: " + availability.reason());
+        }
+        final Optional<NodeSpec> self = machines.find(config.nodeId());
+        final DpdkConfig port = DpdkConfig.fromProperties(
+            config.nodeId(), self.map(NodeSpec::vdev).orElse(null), self.map(NodeSpec::mac).orElse(null));
+        final Map<Integer, MacAddress> routes = new HashMap<>();
+        for (final NodeSpec node : machines.nodes())
+        {
+            if (node.hasMac() && node.id() != config.nodeId())
+            {
+                routes.put(node.id(), node.mac());
+            }
+        }
+        final List<String> vdevs = null != port.vdev() ? List.of(port.vdev()) : List.of();
+        final DpdkMedium medium;
+        try (Eal eal = Eal.start(vdevs, port.memoryMb(), port.filePrefix()))
+        {
+            medium = DpdkMedium.open(eal, port, routes, DpdkMedium.DEFAULT_MAX_PEERS);
+        }
+        return ReliableTransport.create(config, medium).start();
+    }
+
+    /**
+     * DPDK if the shim is built and this node has a DPDK port configured, else kernel UDP. Says on
+     * System.err which one it chose and why.
+     */
+    public static ReliableTransport auto(final Machines machines, final TransportConfig config)
+    {
+        final DpdkShim.Availability availability = DpdkShim.check();
+        if (availability.available())
+        {
+            try
+            {
+                final ReliableTransport transport = dpdk(machines, config);
+                System.err.println("rum: transport=auto: using DPDK (" + availability.reason() + ") on " +
+                    transport.medium().name());
+                return transport;
+            }
+            catch (final RuntimeException ex)
+            {
+                System.err.println("rum: transport=auto: DPDK failed (" + ex.getMessage() + "), falling back to UDP");
+            }
+        }
+        else
+        {
+            System.err.println("rum: transport=auto: DPDK unavailable (" + availability.reason() +
+                "), falling back to UDP");
+        }
+        return Transports.udp(machines, config);
+    }
+}

@@ -1,0 +1,70 @@
+package io.rum.net.dpdk;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * What DPDK's absence looks like to a user, and the EAL command line. Loads no library except the real shim.
+ */
+class DpdkShimTest
+{
+    @Test
+    void theBuiltShimLoads()
+    {
+        final DpdkShim.Availability availability = DpdkShim.check();
+        if (!availability.available())
+        {
+            fail("DPDK is not usable, so the DPDK tests cannot run: " + availability.reason());
+        }
+        assertTrue(availability.reason().startsWith("DPDK "), availability.reason());
+    }
+
+    @Test
+    void aMissingShimReportsWhatTheBuildWrote(@TempDir final Path dir) throws IOException
+    {
+        Files.writeString(dir.resolve(DpdkShim.MISSING_FILE),
+            "libdpdk-dev not installed (pkg-config libdpdk not found; apt-get install dpdk libdpdk-dev)\n");
+        final DpdkShim.Availability availability = DpdkShim.probe(dir.resolve(DpdkShim.LIBRARY_FILE));
+        assertFalse(availability.available());
+        assertTrue(availability.reason().startsWith("libdpdk-dev not installed"), availability.reason());
+    }
+
+    @Test
+    void aMissingShimWithoutReasonNamesThePackages(@TempDir final Path dir)
+    {
+        final DpdkShim.Availability availability = DpdkShim.probe(dir.resolve(DpdkShim.LIBRARY_FILE));
+        assertFalse(availability.available());
+        assertTrue(availability.reason().contains("libdpdk-dev"), availability.reason());
+    }
+
+    @Test
+    void ealArgumentsPinNothingAndSkipSharedConfigOnlyWithoutMemif()
+    {
+        final List<String> memif = Eal.arguments(List.of("net_memif0,role=server"), 128, "p", false, "0-1");
+        assertEquals(List.of("rum", "--no-huge", "--no-pci", "--no-telemetry", "-m", "128", "--file-prefix=p",
+            "--lcores=0@(0-1)", "--vdev=net_memif0,role=server"), memif);
+        assertTrue(Eal.arguments(List.of("net_af_packet0,iface=x"), 64, "p", true, "0").contains("--no-shconf"));
+    }
+
+    @Test
+    void configDerivesPortNameMemifMacAndAfPacketRoom()
+    {
+        final DpdkConfig memif = DpdkConfig.ofVdev("net_memif3,role=client,socket=/tmp/x")
+            .withMac(io.rum.net.config.MacAddress.parse("02:00:00:00:00:07"));
+        assertEquals("net_memif3", memif.portName());
+        assertTrue(memif.vdev().endsWith(",mac=02:00:00:00:00:07"), memif.vdev());
+        final DpdkConfig af = DpdkConfig.ofVdev("net_af_packet0,iface=v,blocksz=20480,framesz=10240");
+        assertEquals(128 + 10240, af.mbufDataRoom(128));
+        assertEquals(128 + 16 + 8192, memif.mbufDataRoom(128));
+    }
+}
