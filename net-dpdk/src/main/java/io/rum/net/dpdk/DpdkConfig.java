@@ -141,6 +141,14 @@ public record DpdkConfig(
     }
 
     /**
+     * @return whether the port is the client end of a memif link, which must reconnect when its server returns.
+     */
+    public boolean isMemifClient()
+    {
+        return isMemif() && null != vdev && vdev.contains("role=client");
+    }
+
+    /**
      * @return whether the port is a memif device, which rules out EAL's {@code --no-shconf}.
      */
     public boolean isMemif()

@@ -90,6 +90,10 @@ public final class DpdkMedium implements Medium
     private int nextLearned;
 
     private boolean linkUp;
+    private static final long NEVER = Long.MIN_VALUE;
+    private static final long RECONNECT_AFTER_NS = TimeUnit.MILLISECONDS.toNanos(100);
+    private long linkDownSinceNs = NEVER;
+    private final AtomicLong reconnects = new AtomicLong();
     private long nextLinkCheckNs;
     private boolean closed;
 
@@ -510,13 +514,58 @@ public final class DpdkMedium implements Medium
             {
                 rc = -1;
             }
+            final boolean wasUp = linkUp;
             linkUp = rc == 1;
             if (!linkUp)
             {
                 increment(linkDownChecks);
+                if (wasUp || linkDownSinceNs == NEVER)
+                {
+                    linkDownSinceNs = nowNs;
+                }
+                else if (config.isMemifClient() && nowNs - linkDownSinceNs >= RECONNECT_AFTER_NS)
+                {
+                    reconnect(nowNs);
+                }
+            }
+            else
+            {
+                linkDownSinceNs = NEVER;
             }
         }
         return linkUp;
+    }
+
+    /**
+     * A memif client whose server went away does not connect again by itself: it connects when the port starts.
+     * So after {@link #RECONNECT_AFTER_NS} of a down link the port is stopped and started again, at most once per
+     * that period (a restarted server is found within about that time).
+     */
+    private void reconnect(final long nowNs)
+    {
+        linkDownSinceNs = nowNs;
+        increment(reconnects);
+        try
+        {
+            eal.call(() ->
+            {
+                final int stopped = (int)Calls.PORT_STOP.invokeExact(port);
+                final int started = (int)Calls.PORT_START.invokeExact(port);
+                return stopped < 0 ? stopped : started;
+            });
+        }
+        catch (final RuntimeException ex)
+        {
+            increment(sendErrors);
+        }
+    }
+
+    /**
+     * @return how often a memif client port was restarted to find its server again.
+     */
+    public long reconnects()
+    {
+        return reconnects.get();
     }
 
     private static void increment(final AtomicLong counter)

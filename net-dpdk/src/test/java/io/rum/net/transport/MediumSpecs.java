@@ -1,15 +1,24 @@
 package io.rum.net.transport;
 
+import io.rum.net.config.MacAddress;
+import io.rum.net.dpdk.DpdkConfig;
+import io.rum.net.dpdk.DpdkMedium;
+import io.rum.net.dpdk.Eal;
 import io.rum.net.medium.Medium;
 import io.rum.net.medium.UdpMedium;
 
 import java.net.InetSocketAddress;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Media described by command-line words, so a child process can build the same medium a test describes:
- * {@code udp <maxFrameLength> <selfId>=<host>:<port> [<id>=<host>:<port> ...]}.
+ * <ul>
+ * <li>{@code udp <maxFrameLength> <selfId>=<host>:<port> [<id>=<host>:<port> ...]}</li>
+ * <li>{@code dpdk <memoryMb> <vdev> <mac or -> [<id>@<mac> ...]}: EAL starts on first use and stays up for the
+ * life of the process (it can start only once), so a node can be stopped and started again.</li>
+ * </ul>
  */
 public final class MediumSpecs
 {
@@ -31,7 +40,37 @@ public final class MediumSpecs
             }
             return new UdpMedium(self, routes, maxFrameLength, UdpMedium.DEFAULT_MAX_PEERS);
         }
+        if (words.length >= 4 && words[0].equals("dpdk"))
+        {
+            final int memoryMb = Integer.parseInt(words[1]);
+            DpdkConfig config = DpdkConfig.ofVdev(words[2]);
+            if (!words[3].equals("-"))
+            {
+                config = config.withMac(MacAddress.parse(words[3]));
+            }
+            final Map<Integer, MacAddress> routes = new HashMap<>();
+            for (int i = 4; i < words.length; i++)
+            {
+                final int at = words[i].indexOf('@');
+                routes.put(Integer.parseInt(words[i].substring(0, at)), MacAddress.parse(words[i].substring(at + 1)));
+            }
+            return DpdkMedium.open(eal(config.vdev(), memoryMb), config, routes, DpdkMedium.DEFAULT_MAX_PEERS);
+        }
         throw new IllegalArgumentException("unknown medium spec: " + String.join(" ", words));
+    }
+
+    private static Eal eal;
+
+    /**
+     * This process's EAL, started once with the first vdev and kept (retained) until the process exits.
+     */
+    public static synchronized Eal eal(final String vdev, final int memoryMb)
+    {
+        if (null == eal)
+        {
+            eal = Eal.start(List.of(vdev), memoryMb, null);
+        }
+        return eal;
     }
 
     private static InetSocketAddress address(final String hostPort)

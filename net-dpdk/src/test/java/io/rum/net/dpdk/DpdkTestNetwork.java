@@ -1,0 +1,276 @@
+package io.rum.net.dpdk;
+
+import io.rum.net.config.MacAddress;
+import io.rum.net.medium.Medium;
+import io.rum.net.transport.InjectingMedium;
+import io.rum.net.transport.MediumSpecs;
+import io.rum.net.transport.TestNetwork;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Two nodes of a contract test over real DPDK ports: the client in this JVM, the server in a child JVM.
+ * <ul>
+ * <li>{@link Kind#MEMIF}: a memif link between the two processes; the server's port is the memif server (it
+ * can start with no peer), this JVM's the memif client.</li>
+ * <li>{@link Kind#AF_PACKET}: a veth pair between this network namespace and one the network creates
+ * ({@code ip netns}); the server runs inside it ({@code ip netns exec}), each side an af_packet port on its
+ * end. Created on construction, removed on close, and also by a shutdown hook and, for a crashed earlier
+ * run, by the next one (names carry the creating process id).</li>
+ * </ul>
+ * EAL starts once per JVM: this JVM's stays up for the whole test class ({@link MediumSpecs#eal}).
+ */
+public final class DpdkTestNetwork implements TestNetwork
+{
+    public enum Kind
+    {
+        MEMIF, AF_PACKET
+    }
+
+    static final int CLIENT = 1;
+    static final int SERVER = 2;
+    private static final int MEMORY_MB = 256;
+    private static final String NAME_PREFIX = "rumt";
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+    private static final MacAddress CLIENT_MAC = MacAddress.parse("02:52:55:4d:10:01");
+    private static final MacAddress SERVER_MAC = MacAddress.parse("02:52:55:4d:10:02");
+
+    private final Kind kind;
+    private final String clientVdev;
+    private final String serverVdev;
+    private final String namespace;
+    private final String clientInterface;
+    private final Path socket;
+    private final Thread cleanupHook;
+    private InjectingMedium client;
+    private DpdkMedium clientPort;
+
+    public DpdkTestNetwork(final Kind kind)
+    {
+        this(kind, 512);
+    }
+
+    /**
+     * @param serverFrames frames in the server port's receive ring (af_packet {@code framecnt}): a small ring
+     *                     makes the kernel drop frames under load, real loss for the reliability layer to recover.
+     */
+    public DpdkTestNetwork(final Kind kind, final int serverFrames)
+    {
+        this.kind = kind;
+        final long pid = ProcessHandle.current().pid();
+        final int n = SEQUENCE.incrementAndGet();
+        if (kind == Kind.MEMIF)
+        {
+            socket = Path.of(System.getProperty("java.io.tmpdir"), "rum-memif-" + pid + "-" + n + ".sock");
+            final String common = ",id=0,socket=" + socket + ",socket-abstract=no,bsize=10240";
+            clientVdev = "net_memif0,role=client" + common;
+            serverVdev = "net_memif0,role=server" + common;
+            namespace = null;
+            clientInterface = null;
+        }
+        else
+        {
+            socket = null;
+            removeStaleNamespaces();
+            namespace = NAME_PREFIX + "-" + pid + "-" + n;
+            clientInterface = NAME_PREFIX + "a" + pid % 100_000 + n;
+            final String serverInterface = NAME_PREFIX + "b" + pid % 100_000 + n;
+            final String afPacket = ",qpairs=1,blocksz=20480,framesz=10240,framecnt=";
+            clientVdev = "net_af_packet0,iface=" + clientInterface + afPacket + 512;
+            serverVdev = "net_af_packet0,iface=" + serverInterface + afPacket + serverFrames;
+            createVethPair(serverInterface);
+        }
+        cleanupHook = new Thread(this::removeEnvironment, "rum-dpdk-test-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanupHook);
+    }
+
+    private void createVethPair(final String serverInterface)
+    {
+        run("ip", "netns", "add", namespace);
+        run("ip", "link", "add", clientInterface, "type", "veth", "peer", "name", serverInterface);
+        run("ip", "link", "set", serverInterface, "netns", namespace);
+        run("ip", "link", "set", clientInterface, "address", CLIENT_MAC.toString(), "mtu", "9000", "up");
+        run("ip", "netns", "exec", namespace, "ip", "link", "set", serverInterface, "address", SERVER_MAC.toString(),
+            "mtu", "9000", "up");
+        run("ip", "netns", "exec", namespace, "ip", "link", "set", "lo", "up");
+    }
+
+    /**
+     * Removes namespaces of earlier runs whose process is gone (a crash skips shutdown hooks).
+     */
+    private static void removeStaleNamespaces()
+    {
+        for (final String line : output("ip", "netns", "list"))
+        {
+            final String name = line.split(" ")[0];
+            final String[] parts = name.split("-");
+            if (parts.length == 3 && parts[0].equals(NAME_PREFIX) &&
+                ProcessHandle.of(Long.parseLong(parts[1])).isEmpty())
+            {
+                runQuietly("ip", "netns", "del", name);
+            }
+        }
+    }
+
+    /**
+     * @return the command prefix that puts the server process where its port is.
+     */
+    public List<String> serverPrefix()
+    {
+        return kind == Kind.AF_PACKET ? List.of("ip", "netns", "exec", namespace) : List.of();
+    }
+
+    /**
+     * @return JVM options the server process needs: where the shim is.
+     */
+    public static List<String> serverJvmOptions()
+    {
+        final String shim = System.getProperty("rum.dpdk.shim");
+        return null == shim ? List.of() : List.of("-Drum.dpdk.shim=" + shim);
+    }
+
+    /**
+     * @return the words that make {@link MediumSpecs} open the server's port in the child process.
+     */
+    public List<String> serverSpec()
+    {
+        return List.of("dpdk", Integer.toString(MEMORY_MB), serverVdev,
+            kind == Kind.MEMIF ? SERVER_MAC.toString() : "-", CLIENT + "@" + CLIENT_MAC);
+    }
+
+    @Override
+    public Medium attach(final int nodeId)
+    {
+        if (nodeId != CLIENT)
+        {
+            throw new IllegalArgumentException("only the client runs in this JVM, not node " + nodeId);
+        }
+        DpdkConfig config = DpdkConfig.ofVdev(clientVdev);
+        if (kind == Kind.MEMIF)
+        {
+            config = config.withMac(CLIENT_MAC);
+        }
+        clientPort = DpdkMedium.open(MediumSpecs.eal(clientVdev, MEMORY_MB), config, Map.of(SERVER, SERVER_MAC),
+            DpdkMedium.DEFAULT_MAX_PEERS);
+        final DpdkMedium port = clientPort;
+        client = new InjectingMedium(port, () -> printStats(port));
+        return client;
+    }
+
+    @Override
+    public void inject(final int targetNode, final byte[] bytes, final int length)
+    {
+        if (null == client)
+        {
+            throw new IllegalStateException("attach the client before injecting");
+        }
+        client.inject(targetNode, bytes, length);
+    }
+
+    @Override
+    public int maxFrameLength()
+    {
+        return null != clientPort ? clientPort.maxFrameLength() : DpdkConfig.DEFAULT_MAX_FRAME_LENGTH;
+    }
+
+    /**
+     * What the PMD itself lost or refused, beside what the reliability layer recovered (the transport's
+     * retransmission counters are printed next to it).
+     */
+    private static void printStats(final DpdkMedium port)
+    {
+        final long[] stats = port.portStats();
+        System.out.println("  client port " + port + ": ipackets=" + stats[0] + " opackets=" + stats[1] +
+            " imissed=" + stats[4] + " ierrors=" + stats[5] + " oerrors=" + stats[6] + " rx_nombuf=" + stats[7] +
+            " reconnects=" + port.reconnects());
+    }
+
+    @Override
+    public void close()
+    {
+        removeEnvironment();
+        try
+        {
+            Runtime.getRuntime().removeShutdownHook(cleanupHook);
+        }
+        catch (final IllegalStateException ignore)
+        {
+            // Already shutting down: the hook runs anyway.
+        }
+    }
+
+    private void removeEnvironment()
+    {
+        if (null != namespace)
+        {
+            runQuietly("ip", "link", "del", clientInterface);
+            runQuietly("ip", "netns", "del", namespace);
+        }
+        if (null != socket)
+        {
+            try
+            {
+                Files.deleteIfExists(socket);
+            }
+            catch (final IOException ignore)
+            {
+                // A socket left in the temp folder harms nothing; the next run uses another name.
+            }
+        }
+    }
+
+    private static void run(final String... command)
+    {
+        final List<String> out = output(command);
+        if (!out.isEmpty() && out.getLast().startsWith("exit "))
+        {
+            throw new IllegalStateException(String.join(" ", command) + " failed: " + String.join("\n", out));
+        }
+    }
+
+    private static void runQuietly(final String... command)
+    {
+        output(command);
+    }
+
+    /**
+     * @return the command's output lines, with a last line {@code exit N} if it failed.
+     */
+    private static List<String> output(final String... command)
+    {
+        try
+        {
+            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            final List<String> lines = new ArrayList<>(
+                new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList());
+            if (!process.waitFor(30, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly();
+                lines.add("exit timeout");
+            }
+            else if (process.exitValue() != 0)
+            {
+                lines.add("exit " + process.exitValue());
+            }
+            return lines;
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(String.join(" ", command), ex);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+}
