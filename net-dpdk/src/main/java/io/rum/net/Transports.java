@@ -17,8 +17,30 @@ import java.util.Map;
  */
 public final class Transports
 {
+    /** System property choosing the medium for {@link #create}: {@code udp}, {@code dpdk} or {@code auto}. */
+    public static final String TRANSPORT_PROPERTY = "rum.transport";
+
     private Transports()
     {
+    }
+
+    /**
+     * A started node over the medium {@code -Drum.transport} names: {@code udp}; {@code dpdk} (fails with a
+     * message naming the missing package when DPDK or the shim is absent); or {@code auto}, the default, which
+     * takes DPDK when it is usable and this node has a port in machines.csv (its {@code vdev}), and otherwise
+     * falls back to UDP, saying why on standard error.
+     */
+    public static ReliableTransport create(final Machines machines, final TransportConfig config)
+    {
+        final String kind = System.getProperty(TRANSPORT_PROPERTY, "auto");
+        return switch (kind)
+        {
+            case "udp" -> udp(machines, config);
+            case "dpdk" -> io.rum.net.dpdk.DpdkTransports.dpdk(machines, config);
+            case "auto" -> io.rum.net.dpdk.DpdkTransports.auto(machines, config);
+            default -> throw new IllegalArgumentException(
+                "-D" + TRANSPORT_PROPERTY + "=" + kind + ": expected udp, dpdk or auto");
+        };
     }
 
     /**

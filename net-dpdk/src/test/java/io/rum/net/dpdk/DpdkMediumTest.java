@@ -83,11 +83,7 @@ class DpdkMediumTest
     @BeforeAll
     static void openPair() throws IOException, InterruptedException
     {
-        final DpdkShim.Availability availability = DpdkShim.check();
-        if (!availability.available())
-        {
-            fail("DPDK is not usable, so the DPDK tests cannot run: " + availability.reason());
-        }
+        DpdkTestSupport.requireDpdk();
         System.out.println("DpdkMediumTest seed=" + seed + " (replay with -Drum.seed=" + seed + "), " +
             availability.reason());
         directory = Files.createTempDirectory("rum-dpdk-test");

@@ -1,6 +1,7 @@
 package io.rum.net.dpdk;
 
 import io.rum.net.transport.RemoteServerNode;
+import org.junit.jupiter.api.BeforeAll;
 import io.rum.net.transport.ServerNode;
 import io.rum.net.transport.TestNetwork;
 import io.rum.net.transport.TransportContractTest;
@@ -12,6 +13,12 @@ import io.rum.net.transport.TransportContractTest;
 class DpdkMemifTransportTest extends TransportContractTest
 {
     private DpdkTestNetwork dpdk;
+
+    @BeforeAll
+    static void requireDpdk()
+    {
+        DpdkTestSupport.requireDpdk();
+    }
 
     @Override
     protected TestNetwork newNetwork()

@@ -29,6 +29,7 @@ class DpdkRealLossTest
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void framesLostByThePmdAreRecovered() throws InterruptedException
     {
+        DpdkTestSupport.requireNetworkNamespaces();
         final long seed = System.nanoTime();
         try (DpdkTestNetwork network = new DpdkTestNetwork(DpdkTestNetwork.Kind.AF_PACKET, 16);
             RemoteServerNode server = new RemoteServerNode(network.serverPrefix(), DpdkTestNetwork.serverJvmOptions(),

@@ -21,11 +21,7 @@ class DpdkShimTest
     @Test
     void theBuiltShimLoads()
     {
-        final DpdkShim.Availability availability = DpdkShim.check();
-        if (!availability.available())
-        {
-            fail("DPDK is not usable, so the DPDK tests cannot run: " + availability.reason());
-        }
+        DpdkTestSupport.requireDpdk();
         assertTrue(availability.reason().startsWith("DPDK "), availability.reason());
     }
 

@@ -48,11 +48,7 @@ class DpdkTransportsTest
     @Test
     void twoNodesCallEachOtherOverMemif(@TempDir final Path dir) throws InterruptedException
     {
-        final DpdkShim.Availability availability = DpdkShim.check();
-        if (!availability.available())
-        {
-            fail("DPDK is not usable, so the DPDK tests cannot run: " + availability.reason());
-        }
+        DpdkTestSupport.requireDpdk();
         final String memif = "id=0,socket=" + dir.resolve("memif.sock") + ",socket-abstract=no,bsize=8192";
         final Machines machines = Machines.of(List.of(
             new NodeSpec(1, Role.SLAVE, null, MacAddress.parse("02:52:55:4d:00:01"),
