@@ -83,7 +83,7 @@ class DpdkMediumTest
     @BeforeAll
     static void openPair() throws IOException, InterruptedException
     {
-        DpdkTestSupport.requireDpdk();
+        final DpdkShim.Availability availability = DpdkTestSupport.requireDpdk();
         System.out.println("DpdkMediumTest seed=" + seed + " (replay with -Drum.seed=" + seed + "), " +
             availability.reason());
         directory = Files.createTempDirectory("rum-dpdk-test");

@@ -21,7 +21,7 @@ class DpdkShimTest
     @Test
     void theBuiltShimLoads()
     {
-        DpdkTestSupport.requireDpdk();
+        final DpdkShim.Availability availability = DpdkTestSupport.requireDpdk();
         assertTrue(availability.reason().startsWith("DPDK "), availability.reason());
     }
 

@@ -16,7 +16,7 @@ final class DpdkTestSupport
     {
     }
 
-    static void requireDpdk()
+    static DpdkShim.Availability requireDpdk()
     {
         final DpdkShim.Availability availability = DpdkShim.check();
         if (!availability.available())
@@ -24,6 +24,7 @@ final class DpdkTestSupport
             unavailable("rum.dpdk.required", "DPDK is not usable, so the DPDK tests cannot run: " +
                 availability.reason());
         }
+        return availability;
     }
 
     /**
