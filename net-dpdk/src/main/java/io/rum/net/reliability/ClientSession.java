@@ -49,6 +49,7 @@ final class ClientSession implements RpcClient
     private int inFlightFragments;
     private int activeCalls;
     private long connectRetryAtNs;
+    private long connectStartedNs;
     private long connectRtoNs;
     private final RttEstimator rtt;
     boolean registered;
@@ -204,6 +205,7 @@ final class ClientSession implements RpcClient
         if (state == NEW)
         {
             state = CONNECTING;
+            connectStartedNs = nowNs;
             connectRtoNs = config.initialRtoNs();
             sendConnect(nowNs);
         }
@@ -298,6 +300,20 @@ final class ClientSession implements RpcClient
         }
         if (state == CONNECTING)
         {
+            if (nowNs - connectStartedNs >= transport.config().connectTimeoutNs())
+            {
+                // The server has not answered for the connect timeout: it is down or unreachable. Calls waiting
+                // for it fail now rather than at their own, possibly much later, deadlines.
+                for (final CallSlot slot : slots)
+                {
+                    if (slot.active)
+                    {
+                        finish(slot, RpcStatus.TIMEOUT);
+                    }
+                }
+                state = NEW;
+                return;
+            }
             if (activeCalls > 0 && nowNs - connectRetryAtNs >= 0)
             {
                 transport.counters().increment(Counter.RETRANSMISSIONS);
@@ -487,6 +503,7 @@ final class ClientSession implements RpcClient
                 serverRestarted(frame.srcEpoch());
                 serverEpoch = 0;
                 state = CONNECTING;
+                connectStartedNs = nowNs;
                 connectRtoNs = transport.config().initialRtoNs();
                 sendConnect(nowNs);
             }

@@ -66,7 +66,7 @@ final class ServerSession
         if (slot.state == ServerSlot.RESPONDED)
         {
             counters.increment(Counter.DUPLICATE_REQUESTS_ANSWERED);
-            resendResponse(slot, slot.response.cumulative(), 0);
+            resendResponse(slot, slot.response.cumulative());
             return;
         }
         final InboundTransfer in = slot.request;
@@ -127,13 +127,13 @@ final class ServerSession
         in.reset(transport.budget());
         slot.state = ServerSlot.RESPONDED;
         slot.startResponse(transport.writer().chunkLength());
-        resendResponse(slot, 0, 0);
+        resendResponse(slot, 0);
     }
 
     /**
      * Sends the response fragments the client lacks, as far as the window allows.
      */
-    private void resendResponse(final ServerSlot slot, final int from, final long clientBits)
+    private void resendResponse(final ServerSlot slot, final int from)
     {
         if (slot.rejectReason != 0)
         {
@@ -188,7 +188,7 @@ final class ServerSession
         if ((frame.ackFlags() & FragmentAckFlyweight.PROBE) != 0)
         {
             transport.counters().increment(Counter.DUPLICATE_REQUESTS_ANSWERED);
-            resendResponse(slot, out.cumulative(), frame.selectiveBits());
+            resendResponse(slot, out.cumulative());
         }
         else
         {

@@ -3,7 +3,6 @@ package io.rum.net.reliability;
 import io.rum.net.frame.StreamDataFlyweight;
 import io.rum.net.transport.StreamHandler;
 import io.rum.net.transport.TransportCounters.Counter;
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -197,10 +196,5 @@ final class SubscriberImage
         transport.writer().streamStatus(peer, srcNode, publisherEpoch, 0, streamId, window, nextExpected, bits);
         framesSinceStatus = 0;
         lastStatusNs = nowNs;
-    }
-
-    DirectBuffer currentMessage()
-    {
-        return message;
     }
 }

@@ -16,8 +16,8 @@ import java.util.concurrent.TimeUnit;
  * @param initialRtoNs            retransmission timeout before any round trip was measured.
  * @param minRtoNs                lower bound of the adaptive retransmission timeout.
  * @param maxRtoNs                upper bound, also of the exponential backoff.
- * @param connectTimeoutNs        bound on one session handshake attempt sequence; calls still obey their own
- *                                deadline.
+ * @param connectTimeoutNs        a server that answers no CONNECT for this long is taken as down: the calls
+ *                                waiting for it fail with TIMEOUT before their own deadlines.
  * @param maxServerSessions       client sessions a server holds; more are refused.
  * @param sessionIdleTimeoutNs    a server forgets a client session idle this long when it needs the room.
  * @param streamWindowFrames      frames a stream receiver buffers out of order; also the flow-control window.
