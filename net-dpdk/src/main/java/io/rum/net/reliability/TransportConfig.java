@@ -5,7 +5,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Settings of a {@link ReliableTransport}, validated once. Every limit that bounds memory or time is here.
  *
- * @param nodeId                  this node's id (1..65535).
+ * @param nodeId                  this node's id: 1..65535 for the nodes of machines.csv; clients that no
+ *                                configuration names may take larger ids (frames carry 32 bits).
  * @param slotsPerSession         calls in flight per client session (eRPC's session credits), 1..32.
  * @param fragmentWindow          fragments of one message in flight before an acknowledgement, 1..64.
  * @param sessionCredits          unacknowledged request fragments per session across all its slots.
@@ -50,7 +51,7 @@ public record TransportConfig(
 
     public TransportConfig
     {
-        check(nodeId >= 1 && nodeId <= 65535, "nodeId must be in 1..65535: " + nodeId);
+        check(nodeId >= 1, "nodeId must be positive: " + nodeId);
         check(slotsPerSession >= 1 && slotsPerSession <= 32, "slotsPerSession must be in 1..32");
         check(fragmentWindow >= 1 && fragmentWindow <= 64, "fragmentWindow must be in 1..64");
         check(sessionCredits >= fragmentWindow, "sessionCredits must be at least fragmentWindow");
