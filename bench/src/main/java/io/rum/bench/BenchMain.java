@@ -29,6 +29,13 @@ public final class BenchMain
                 BenchReport.update(Path.of("docs", "BENCHMARKS.md"), "transport",
                     "./rum bench transport" + options.commandLineSuffix(), markdown, options.write());
             }
+            case "memory" ->
+            {
+                final BenchOptions options = BenchOptions.parse(Arrays.copyOfRange(args, 1, args.length));
+                final String markdown = new MemoryBench(options).run();
+                BenchReport.update(Path.of("docs", "BENCHMARKS.md"), "memory",
+                    "./rum bench memory" + options.commandLineSuffix(), markdown, options.write());
+            }
             case "jmh" -> JmhBench.run(Arrays.copyOfRange(args, 1, args.length));
             default ->
             {
@@ -47,6 +54,8 @@ public final class BenchMain
               transport   RPC round-trip latency (p50/p99/p999), throughput and allocation per call over the
                           in-process and UDP loopback transports, against a raw UDP ping-pong baseline.
 
+              memory      RumSegment sequential and random page reads and writes against bare READ/WRITE RPCs
+                          (the raw transport bandwidth) in the same run, and the alloc/free rate.
               jmh [regex]  the JMH benchmarks (frame codec against a plain copy; in-process round trip) with
                           -prof gc, so allocation per operation is reported (gc.alloc.rate.norm, B/op).
 
