@@ -58,6 +58,17 @@ public final class Transports
 
     public static ReliableTransport udp(final Machines machines, final TransportConfig config, final int maxFrameLength)
     {
+        return udp(machines, config, maxFrameLength, medium -> medium);
+    }
+
+    /**
+     * Like {@link #udp(Machines, TransportConfig)}, with the medium wrapped by {@code decorate} (fault injection
+     * for chaos runs, recording in tests).
+     */
+    public static ReliableTransport udp(
+        final Machines machines, final TransportConfig config, final int maxFrameLength,
+        final java.util.function.UnaryOperator<io.rum.net.medium.Medium> decorate)
+    {
         final Map<Integer, InetSocketAddress> routes = new HashMap<>();
         for (final NodeSpec node : machines.nodes())
         {
@@ -77,7 +88,7 @@ public final class Transports
             })
             .orElseGet(() -> new InetSocketAddress(0));
         final UdpMedium medium = new UdpMedium(bind, routes, maxFrameLength, UdpMedium.DEFAULT_MAX_PEERS);
-        return ReliableTransport.create(config, medium).start();
+        return ReliableTransport.create(config, decorate.apply(medium)).start();
     }
 
     /**

@@ -6,6 +6,7 @@ import io.rum.allocator.placement.Member;
 import io.rum.allocator.placement.PartitionTable;
 import io.rum.allocator.protocol.Opcode;
 import io.rum.allocator.protocol.RequestFlyweight;
+import io.rum.heartbeat.LeaseConfig;
 import io.rum.allocator.protocol.ResponseFlyweight;
 import io.rum.allocator.protocol.Status;
 import io.rum.net.Transports;
@@ -25,6 +26,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -71,8 +73,13 @@ public final class Rum implements AutoCloseable
     private final ArrayDeque<InFlightWrite> inFlight = new ArrayDeque<>();
     private final int[] faultFrames;
     private final long idSeed;
+    /** Names this client's session on every slave: each request renews its lease (see LeaseTable). */
+    private final int leaseEpoch;
+    private final LeaseConfig leaseConfig = LeaseConfig.defaults();
+    private final Thread leaseKeeper;
+    private volatile String fenced;
     private long allocationCounter;
-    private boolean closed;
+    private volatile boolean closed;
 
     private Rum(final Transport transport, final List<Member> slaves, final RumOptions options)
     {
@@ -87,6 +94,74 @@ public final class Rum implements AutoCloseable
         this.cache = new PageCache(options.pageSizeBytes(), options.frameCount());
         this.faultFrames = new int[options.maxRunPages() + 1];
         this.idSeed = KeyHash.mix64(((long)transport.nodeId() << 32) ^ transport.epoch());
+        this.leaseEpoch = (int)KeyHash.mix64(idSeed ^ 0x1ea5e) | 1;
+        this.leaseKeeper = Thread.ofPlatform().name("rum-lease-" + transport.nodeId()).daemon().unstarted(this::keepLeases);
+        leaseKeeper.start();
+    }
+
+    /**
+     * Renews this session's lease on every slave every {@link LeaseConfig#renewNs()}, so an idle client keeps its
+     * anonymous allocations; any request renews too. At most one renewal per slave is in flight. A FENCED answer
+     * marks this client fenced: every later operation fails, and the application must open a new {@code Rum}.
+     */
+    private void keepLeases()
+    {
+        final PendingCall[] renewals = new PendingCall[slaves.size()];
+        final RequestFlyweight request = new RequestFlyweight();
+        final ResponseFlyweight response = new ResponseFlyweight();
+        while (!closed)
+        {
+            for (int i = 0; i < renewals.length; i++)
+            {
+                final PendingCall previous = renewals[i];
+                if (null != previous)
+                {
+                    if (!previous.isDone())
+                    {
+                        continue;
+                    }
+                    if (previous.status() == RpcStatus.OK)
+                    {
+                        response.wrap(previous.response(), 0, previous.responseLength());
+                        if (response.isComplete() && response.status() == Status.FENCED)
+                        {
+                            fenced = response.payloadText();
+                        }
+                    }
+                    previous.release();
+                    renewals[i] = null;
+                }
+                final PendingCall call = transport.rpcClient(slaves.get(i).nodeId()).begin(0);
+                if (null != call)
+                {
+                    request.wrap(call.request(RequestFlyweight.HEADER_LENGTH), 0, RequestFlyweight.HEADER_LENGTH)
+                        .write(Opcode.LEASE_RENEW, 0, 0, 0).leaseEpoch(leaseEpoch);
+                    call.send(RequestFlyweight.HEADER_LENGTH, leaseConfig.leaseNs());
+                    renewals[i] = call;
+                }
+            }
+            LockSupport.parkNanos(this, leaseConfig.renewNs());
+        }
+        for (final PendingCall call : renewals)
+        {
+            if (null != call)
+            {
+                call.await();
+                call.release();
+            }
+        }
+    }
+
+    /** @return the lease epoch naming this client's session on the slaves. */
+    public int leaseEpoch()
+    {
+        return leaseEpoch;
+    }
+
+    /** @return whether a slave fenced this client (its lease expired); a fenced client must be replaced. */
+    public boolean isFenced()
+    {
+        return null != fenced;
     }
 
     /**
@@ -444,6 +519,15 @@ public final class Rum implements AutoCloseable
             }
             segments.clear();
             closed = true;
+            LockSupport.unpark(leaseKeeper);
+            try
+            {
+                leaseKeeper.join(leaseConfig.leaseNs() / 1_000_000 + 1_000);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
             transport.close();
             cache.close();
             if (null != failure)
@@ -630,7 +714,7 @@ public final class Rum implements AutoCloseable
         final PendingCall call = begin(segment.slaveId(), Opcode.WRITE);
         final MutableDirectBuffer buffer = call.request(RequestFlyweight.HEADER_LENGTH + length);
         requestFlyweight.wrap(buffer, 0, RequestFlyweight.HEADER_LENGTH + length)
-            .write(Opcode.WRITE, segment.handle(), offset, length);
+            .write(Opcode.WRITE, segment.handle(), offset, length).leaseEpoch(leaseEpoch);
         int at = RequestFlyweight.HEADER_LENGTH;
         for (int p = from; p < to; p++)
         {
@@ -786,7 +870,7 @@ public final class Rum implements AutoCloseable
         {
             final int length = RequestFlyweight.HEADER_LENGTH + payloadLength;
             final MutableDirectBuffer buffer = call.request(length);
-            requestFlyweight.wrap(buffer, 0, length).write(opcode, handle, offset, lengthOrSize);
+            requestFlyweight.wrap(buffer, 0, length).write(opcode, handle, offset, lengthOrSize).leaseEpoch(leaseEpoch);
             if (payloadLength > 0)
             {
                 buffer.putBytes(RequestFlyweight.HEADER_LENGTH, payload, 0, payloadLength);
@@ -816,6 +900,10 @@ public final class Rum implements AutoCloseable
             throw malformed(slaveId, opcode, call.responseLength() + "-byte response");
         }
         final int status = responseFlyweight.status();
+        if (status == Status.FENCED)
+        {
+            fenced = responseFlyweight.payloadText();
+        }
         if (status != Status.OK)
         {
             throw RumException.slave(slaveId, Opcode.name(opcode), status, responseFlyweight.payloadText());
@@ -835,6 +923,11 @@ public final class Rum implements AutoCloseable
         if (closed)
         {
             throw new IllegalStateException("this Rum is closed");
+        }
+        final String reason = fenced;
+        if (null != reason)
+        {
+            throw new RumException(-1, Status.FENCED, RpcStatus.OK, "this client was fenced: " + reason);
         }
     }
 

@@ -32,6 +32,7 @@ public final class RegionTable
     private long[] sizes;
     private int[] generations;
     private int[] owners;
+    private int[] ownerEpochs;
     private String[] names;
     private int[] freeSlots;
     private int freeCount;
@@ -56,6 +57,7 @@ public final class RegionTable
         sizes = new long[capacity];
         generations = new int[capacity];
         owners = new int[capacity];
+        ownerEpochs = new int[capacity];
         names = new String[capacity];
         freeSlots = new int[capacity];
         Arrays.fill(tokens, NO_TOKEN);
@@ -94,7 +96,7 @@ public final class RegionTable
      * @param name null for an anonymous region.
      * @return its slot, or -1 if the table is full.
      */
-    public int add(final long token, final long sizeBytes, final int ownerNode, final String name)
+    public int add(final long token, final long sizeBytes, final int ownerNode, final int ownerEpoch, final String name)
     {
         final int slot;
         if (freeCount > 0)
@@ -116,6 +118,7 @@ public final class RegionTable
         tokens[slot] = token;
         sizes[slot] = sizeBytes;
         owners[slot] = ownerNode;
+        ownerEpochs[slot] = ownerEpoch;
         names[slot] = name;
         if (null != name)
         {
@@ -136,6 +139,7 @@ public final class RegionTable
         tokens[slot] = NO_TOKEN;
         sizes[slot] = 0;
         owners[slot] = 0;
+        ownerEpochs[slot] = 0;
         generations[slot] = Handles.nextGeneration(generations[slot]);
         freeSlots[freeCount++] = slot;
         live--;
@@ -199,6 +203,12 @@ public final class RegionTable
         return generations[slot];
     }
 
+    /** @return the lease epoch of the session that created the region. */
+    public int ownerEpoch(final int slot)
+    {
+        return ownerEpochs[slot];
+    }
+
     public int owner(final int slot)
     {
         return owners[slot];
@@ -229,6 +239,7 @@ public final class RegionTable
         sizes = Arrays.copyOf(sizes, capacity);
         generations = Arrays.copyOf(generations, capacity);
         owners = Arrays.copyOf(owners, capacity);
+        ownerEpochs = Arrays.copyOf(ownerEpochs, capacity);
         names = Arrays.copyOf(names, capacity);
         freeSlots = Arrays.copyOf(freeSlots, capacity);
     }

@@ -39,6 +39,14 @@ public record SlaveConfiguration(long memoryBytes, int maxRegions)
     }
 
     /**
+     * @return the client lease settings: the defaults of {@link io.rum.heartbeat.LeaseConfig}.
+     */
+    public io.rum.heartbeat.LeaseConfig leaseConfig()
+    {
+        return io.rum.heartbeat.LeaseConfig.defaults();
+    }
+
+    /**
      * The allocator's settings: the defaults (4 MiB chunks of 64 KiB pages) for budgets of 64 MiB and more,
      * 256 KiB chunks of 4 KiB pages below, so a small test slave is not one chunk. The budget is rounded up to
      * a whole page.

@@ -3,6 +3,7 @@ package io.rum.slave;
 import io.rum.net.config.ConfigException;
 import io.rum.net.config.Machines;
 import io.rum.net.config.MachinesCsv;
+import io.rum.heartbeat.HeartbeatConfig;
 import io.rum.net.config.NodeSpec;
 
 import java.io.IOException;
@@ -12,7 +13,9 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code ./rum slave --config machines.csv --id <id> [--memory 4g] [--max-regions N] [--exit-on-stdin-eof]}.
+ * {@code ./rum slave --config machines.csv --id <id> [--memory 4g] [--max-regions N] [--inject-loss RATE]
+ * [--exit-on-stdin-eof]}. The slave watches the other slaves of the file with heartbeats and logs every change
+ * of their state; {@code --inject-loss} drops that share of its outgoing frames (chaos runs).
  *
  * <p>Prints a start-up line to standard error and {@code slave <id> ready on <medium>} to standard output once
  * it serves. Stops cleanly on SIGTERM or SIGINT (a shutdown hook closes the server) and, with
@@ -28,7 +31,8 @@ public final class SlaveMain
     public static final int EXIT_FAILURE = 1;
 
     private static final String USAGE =
-        "usage: slave --config machines.csv --id <id> [--memory 4g] [--max-regions N] [--exit-on-stdin-eof]";
+        "usage: slave --config machines.csv --id <id> [--memory 4g] [--max-regions N] [--inject-loss RATE] " +
+            "[--exit-on-stdin-eof]";
 
     private SlaveMain()
     {
@@ -55,6 +59,7 @@ public final class SlaveMain
         long memory = SlaveConfiguration.DEFAULT_MEMORY_BYTES;
         int maxRegions = SlaveConfiguration.DEFAULT_MAX_REGIONS;
         boolean exitOnStdinEof = false;
+        double injectLoss = 0;
         try
         {
             for (int i = 0; i < args.length; i++)
@@ -66,6 +71,7 @@ public final class SlaveMain
                     case "--memory" -> memory = SlaveConfiguration.parseSize(value(args, ++i, "--memory"));
                     case "--max-regions" -> maxRegions = parseInt(value(args, ++i, "--max-regions"), "--max-regions");
                     case "--exit-on-stdin-eof" -> exitOnStdinEof = true;
+                    case "--inject-loss" -> injectLoss = parseRate(value(args, ++i, "--inject-loss"));
                     case "-h", "--help" ->
                     {
                         out.println(USAGE);
@@ -116,7 +122,22 @@ public final class SlaveMain
         final SlaveServer server;
         try
         {
-            server = SlaveServer.udp(machines, id, configuration);
+            if (injectLoss > 0)
+            {
+                final long seed = System.nanoTime();
+                err.println("slave " + id + ": dropping " + injectLoss * 100 + "% of outgoing frames (seed " + seed + ")");
+                server = SlaveServer.udpWithLoss(machines, id, configuration, injectLoss, seed);
+            }
+            else
+            {
+                server = SlaveServer.udp(machines, id, configuration);
+            }
+            final int self = id;
+            final int[] peers = machines.slaves().stream().mapToInt(NodeSpec::id).filter(n -> n != self).toArray();
+            if (peers.length > 0)
+            {
+                server.startMembership(peers, HeartbeatConfig.defaults(), (node, from, to, nowNs) -> { });
+            }
         }
         catch (final RuntimeException ex)
         {
@@ -182,6 +203,23 @@ public final class SlaveMain
             throw new IllegalArgumentException(option + " needs a value");
         }
         return args[i];
+    }
+
+    private static double parseRate(final String text)
+    {
+        try
+        {
+            final double rate = Double.parseDouble(text);
+            if (rate >= 0 && rate < 1)
+            {
+                return rate;
+            }
+        }
+        catch (final NumberFormatException ignore)
+        {
+            // Reported below.
+        }
+        throw new IllegalArgumentException("bad --inject-loss \"" + text + "\": expected a rate in [0, 1)");
     }
 
     private static int parseInt(final String text, final String option)

@@ -7,16 +7,43 @@ import io.rum.net.medium.InProcessNetwork;
 import io.rum.net.reliability.ReliableTransport;
 import io.rum.net.reliability.TransportConfig;
 
+import io.rum.allocator.protocol.Opcode;
+import io.rum.allocator.protocol.RequestFlyweight;
+import io.rum.allocator.protocol.ResponseFlyweight;
+import io.rum.allocator.protocol.Status;
+import io.rum.heartbeat.HeartbeatAgent;
+import io.rum.heartbeat.HeartbeatConfig;
+import io.rum.heartbeat.LeaseTable;
+import io.rum.heartbeat.MembershipListener;
+import io.rum.heartbeat.MembershipView;
+import io.rum.net.transport.ResponseWriter;
+import io.rum.net.transport.RpcHandler;
+import io.rum.net.transport.RpcRouter;
+import io.rum.net.transport.Services;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * A running slave: a {@link SlaveStateMachine} served over a {@link ReliableTransport}.
+ * A running slave: a {@link SlaveStateMachine} served over a {@link ReliableTransport}, with client leases and,
+ * once {@link #startMembership} is called, failure detection of the other slaves.
  *
- * <p>Threads: the state machine is the transport's {@link io.rum.net.transport.RpcHandler}, so every request
- * is applied on the transport's one poller thread, in the order the poller takes them. That is the slave's
- * only thread of state: no locks. The transport answers retransmitted requests from its cached responses,
- * so each request is applied once. {@link #close()} stops the poller first (it joins it), then releases the
- * memory, so no request runs against freed memory.
+ * <p>Services share the transport through an {@link RpcRouter}: remote-memory requests (after their session's
+ * lease is checked and renewed: a fenced session is refused with {@link Status#FENCED}), lease renewals, and
+ * slave-to-slave pings.
+ *
+ * <p>Threads: the router is the transport's {@link io.rum.net.transport.RpcHandler}, so every request is
+ * applied on the transport's one poller thread, in the order the poller takes them, and so is the lease timer
+ * ({@link ReliableTransport#addTimer}), which reclaims expired sessions through the state machine. That is the
+ * slave's only thread of state: no locks. The transport answers retransmitted requests from its cached
+ * responses, so each request is applied once. {@link #close()} stops the poller first (it joins it), then
+ * releases the memory, so no request runs against freed memory.
  */
 public final class SlaveServer implements AutoCloseable
 {
@@ -24,7 +51,15 @@ public final class SlaveServer implements AutoCloseable
     private final SizeClassAllocator allocator;
     private final SlaveStateMachine stateMachine;
     private final SlaveConfiguration configuration;
+    private final LeaseTable leases;
+    private final NanoClock clock = SystemNanoClock.INSTANCE;
+    private volatile Consumer<String> log = System.out::println;
+    private volatile RpcHandler pingHandler;
+    private HeartbeatAgent heartbeat;
     private boolean closed;
+
+    /** How often expired leases are looked for. */
+    public static final long LEASE_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private SlaveServer(final int nodeId, final SlaveConfiguration configuration,
         final Function<TransportConfig, ReliableTransport> transportFactory)
@@ -43,7 +78,124 @@ public final class SlaveServer implements AutoCloseable
             allocator.close();
             throw ex;
         }
-        transport.serve(stateMachine::apply);
+        this.leases = new LeaseTable(configuration.leaseConfig());
+        transport.serve(new RpcRouter()
+            .route(Services.MEMORY_FIRST, Services.MEMORY_LAST, this::onMemoryRequest)
+            .route(Services.HEARTBEAT_FIRST, Services.HEARTBEAT_LAST, this::onHeartbeatRequest));
+        transport.addTimer(LEASE_CHECK_INTERVAL_NS, this::expireLeases);
+    }
+
+    private void onMemoryRequest(
+        final int src, final DirectBuffer request, final int offset, final int length, final ResponseWriter response)
+    {
+        if (length >= RequestFlyweight.HEADER_LENGTH && !renew(src, leaseEpoch(request, offset), response))
+        {
+            return;
+        }
+        stateMachine.apply(src, request, offset, length, response);
+    }
+
+    private void onHeartbeatRequest(
+        final int src, final DirectBuffer request, final int offset, final int length, final ResponseWriter response)
+    {
+        final int opcode = request.getByte(offset) & 0xFF;
+        if (opcode == HeartbeatAgent.PING)
+        {
+            final RpcHandler ping = pingHandler;
+            if (null != ping)
+            {
+                ping.onRequest(src, request, offset, length, response);
+            }
+            else
+            {
+                response.length(0);
+            }
+        }
+        else if (opcode == Opcode.LEASE_RENEW && length >= RequestFlyweight.HEADER_LENGTH)
+        {
+            if (renew(src, leaseEpoch(request, offset), response))
+            {
+                ResponseFlyweight.write(response.buffer(ResponseFlyweight.HEADER_LENGTH), Status.OK, 0, 0);
+                response.length(ResponseFlyweight.HEADER_LENGTH);
+            }
+        }
+        else
+        {
+            response.length(0);
+        }
+    }
+
+    private static int leaseEpoch(final DirectBuffer request, final int offset)
+    {
+        return request.getInt(offset + RequestFlyweight.LEASE_EPOCH_OFFSET, RequestFlyweight.ORDER);
+    }
+
+    /**
+     * Renews the session's lease, or answers FENCED.
+     *
+     * @return whether the request may go on.
+     */
+    private boolean renew(final int src, final int leaseEpoch, final ResponseWriter response)
+    {
+        if (leaseEpoch == 0 || leases.renew(src, leaseEpoch, clock.nanoTime()) == LeaseTable.VALID)
+        {
+            return true;
+        }
+        final byte[] reason = ("client " + src + " session " + Integer.toHexString(leaseEpoch) + " was silent for " +
+            "longer than its lease (" + TimeUnit.NANOSECONDS.toMillis(configuration.leaseConfig().leaseNs()) +
+            " ms): it is fenced, and its anonymous allocations are or will be reclaimed; open a new session")
+            .getBytes(StandardCharsets.UTF_8);
+        final MutableDirectBuffer out = response.buffer(ResponseFlyweight.HEADER_LENGTH + reason.length);
+        ResponseFlyweight.write(out, Status.FENCED, 0, 0);
+        out.putBytes(ResponseFlyweight.HEADER_LENGTH, reason);
+        response.length(ResponseFlyweight.HEADER_LENGTH + reason.length);
+        return false;
+    }
+
+    private void expireLeases(final long nowNs)
+    {
+        leases.expire(nowNs, (client, epoch) ->
+        {
+            final int regions = stateMachine.reclaim(client, epoch);
+            log.accept("slave " + nodeId() + ": lease of client " + client + " session " + Integer.toHexString(epoch) +
+                " expired: reclaimed " + regions + " anonymous regions, " + stateMachine.lastReclaimedBytes() +
+                " bytes");
+        });
+    }
+
+    /**
+     * Starts pinging the other slaves and judging them with a phi-accrual detector; every change of a peer's
+     * state is logged and told to {@code listener}.
+     */
+    public synchronized MembershipView startMembership(
+        final int[] peers, final HeartbeatConfig config, final MembershipListener listener)
+    {
+        if (null != heartbeat)
+        {
+            throw new IllegalStateException("membership already started");
+        }
+        final MembershipView view = new MembershipView(config, peers, clock.nanoTime(), 5 * config.intervalNs() +
+            config.acceptablePauseNs() + TimeUnit.SECONDS.toNanos(2));
+        view.addListener((node, from, to, nowNs) -> log.accept("slave " + nodeId() + ": node " + node + " " + from +
+            " -> " + to + " at " + System.currentTimeMillis() + " ms"));
+        view.addListener(listener);
+        heartbeat = HeartbeatAgent.start(transport, view, config, peers);
+        pingHandler = heartbeat.handler();
+        return view;
+    }
+
+    /**
+     * Where log lines go (standard output by default).
+     */
+    public void log(final Consumer<String> sink)
+    {
+        this.log = sink;
+    }
+
+    /** @return the lease table's count of reclaimed sessions (poller's view). */
+    public long reclaimedSessions()
+    {
+        return leases.reclaimed();
     }
 
     /**
@@ -52,6 +204,22 @@ public final class SlaveServer implements AutoCloseable
     public static SlaveServer udp(final Machines machines, final int nodeId, final SlaveConfiguration configuration)
     {
         return new SlaveServer(nodeId, configuration, config -> Transports.udp(machines, config));
+    }
+
+    /**
+     * Like {@link #udp(Machines, int, SlaveConfiguration)}, dropping a share of the frames it sends: for chaos
+     * runs of a real cluster (what the failure detector must tolerate).
+     *
+     * @param dropRate share of outgoing frames to lose, 0..1.
+     * @param seed     of the drop decisions, printed so a run can be replayed.
+     */
+    public static SlaveServer udpWithLoss(
+        final Machines machines, final int nodeId, final SlaveConfiguration configuration, final double dropRate,
+        final long seed)
+    {
+        return new SlaveServer(nodeId, configuration, config -> Transports.udp(machines, config,
+            io.rum.net.medium.UdpMedium.DEFAULT_MAX_FRAME_LENGTH, medium -> new io.rum.net.medium.FaultInjectingMedium(
+                medium, io.rum.net.medium.FaultPlan.none().drop(dropRate), seed, SystemNanoClock.INSTANCE)));
     }
 
     /**
@@ -105,6 +273,10 @@ public final class SlaveServer implements AutoCloseable
             return;
         }
         closed = true;
+        if (null != heartbeat)
+        {
+            heartbeat.close();
+        }
         transport.close();
         allocator.close();
     }

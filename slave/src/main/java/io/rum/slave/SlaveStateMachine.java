@@ -67,6 +67,10 @@ public final class SlaveStateMachine
     private final long[] applied = new long[OPCODES];
     private final long[] failed = new long[OPCODES];
     private long requests;
+    private long reclaimedSessions;
+    private long reclaimedRegions;
+    private long reclaimedBytes;
+    private long lastReclaimedBytes;
 
     /**
      * @param nodeId           this slave's id.
@@ -178,7 +182,7 @@ public final class SlaveStateMachine
                 + memoryText());
         }
         allocator.zero(token, size);
-        final int slot = regions.add(token, size, clientNode, name);
+        final int slot = regions.add(token, size, clientNode, null == name ? request.leaseEpoch() : 0, name);
         return ok(response, regions.handle(slot), size);
     }
 
@@ -379,7 +383,45 @@ public final class SlaveStateMachine
                 .append(failed[op]).append(" failed\n");
         }
         sb.append("malformed or unknown: ").append(failed[0]).append('\n');
+        sb.append("sessions reclaimed: ").append(reclaimedSessions).append(" (").append(reclaimedRegions)
+            .append(" regions, ").append(reclaimedBytes).append(" bytes)\n");
         return sb.toString();
+    }
+
+    /**
+     * Frees every anonymous region a client session created: its lease expired, so nobody can reach them any
+     * more (anonymous handles belong to their session; named regions are never reclaimed). Part of the one apply
+     * path: the slave's lease timer calls it on the same thread as {@link #apply}, and replication will log it
+     * like a request. Deterministic: slots are visited in order.
+     *
+     * @return regions freed.
+     */
+    public int reclaim(final int clientNode, final int leaseEpoch)
+    {
+        int count = 0;
+        long bytes = 0;
+        for (int slot = 0; slot < regions.highWater(); slot++)
+        {
+            if (regions.token(slot) != RegionTable.NO_TOKEN && !regions.isNamed(slot) &&
+                regions.owner(slot) == clientNode && regions.ownerEpoch(slot) == leaseEpoch)
+            {
+                bytes += regions.sizeBytes(slot);
+                allocator.free(regions.token(slot));
+                regions.remove(slot);
+                count++;
+            }
+        }
+        reclaimedSessions++;
+        reclaimedRegions += count;
+        reclaimedBytes += bytes;
+        lastReclaimedBytes = bytes;
+        return count;
+    }
+
+    /** @return bytes freed by the last {@link #reclaim}, for its log line. */
+    public long lastReclaimedBytes()
+    {
+        return lastReclaimedBytes;
     }
 
     // ---- Checks ---------------------------------------------------------------------------------------------

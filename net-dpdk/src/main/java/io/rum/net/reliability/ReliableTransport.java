@@ -73,6 +73,7 @@ public final class ReliableTransport implements Transport, Agent
         new ManyToOneConcurrentArrayQueue<>(SUBMISSION_QUEUE_CAPACITY);
     private final ConcurrentHashMap<Long, Publication> publicationsByKey = new ConcurrentHashMap<>();
     private volatile Publication[] publications = new Publication[0];
+    private volatile Timer[] timers = new Timer[0];
     private volatile Int2ObjectHashMap<StreamHandler> streamHandlers = new Int2ObjectHashMap<>();
     private volatile RpcHandler rpcHandler;
     private volatile boolean closed;
@@ -295,6 +296,36 @@ public final class ReliableTransport implements Transport, Agent
         streamHandlers = copy;
     }
 
+    /**
+     * Runs {@code task} on the poller thread about every {@code intervalNs} (at the granularity of the duty
+     * cycle), with the time of the cycle: work that must be single-threaded with the request handlers (a
+     * slave's lease expiry next to its state machine) needs no lock this way. The task must not block.
+     */
+    public synchronized void addTimer(final long intervalNs, final java.util.function.LongConsumer task)
+    {
+        if (intervalNs <= 0)
+        {
+            throw new IllegalArgumentException("intervalNs must be positive");
+        }
+        final Timer[] grown = java.util.Arrays.copyOf(timers, timers.length + 1);
+        grown[timers.length] = new Timer(intervalNs, task);
+        timers = grown;
+    }
+
+    private static final class Timer
+    {
+        final long intervalNs;
+        final java.util.function.LongConsumer task;
+        long nextNs;
+        boolean started;
+
+        Timer(final long intervalNs, final java.util.function.LongConsumer task)
+        {
+            this.intervalNs = intervalNs;
+            this.task = task;
+        }
+    }
+
     void submit(final CallSlot slot)
     {
         while (!submissions.offer(slot))
@@ -372,6 +403,22 @@ public final class ReliableTransport implements Transport, Agent
                 for (final SubscriberImage image : images.values())
                 {
                     image.onTimer(nowNs);
+                }
+            }
+            for (final Timer timer : timers)
+            {
+                if (!timer.started || nowNs - timer.nextNs >= 0)
+                {
+                    timer.started = true;
+                    timer.nextNs = nowNs + timer.intervalNs;
+                    try
+                    {
+                        timer.task.accept(nowNs);
+                    }
+                    catch (final RuntimeException ex)
+                    {
+                        onHandlerError(ex);
+                    }
                 }
             }
             if (nowNs - nextEvictionNs >= 0)

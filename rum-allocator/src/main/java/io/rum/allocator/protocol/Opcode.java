@@ -24,6 +24,8 @@ public final class Opcode
     public static final int WRITE = 8;
     /** Slave statistics, as text. */
     public static final int STATS = 9;
+    /** Renews the lease of the session named by the request's lease epoch (heartbeat service range). */
+    public static final int LEASE_RENEW = 65;
 
     private Opcode()
     {
@@ -42,6 +44,7 @@ public final class Opcode
             case READ -> "read";
             case WRITE -> "write";
             case STATS -> "stats";
+            case LEASE_RENEW -> "leaseRenew";
             default -> "opcode " + opcode;
         };
     }

@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  * +---------------+---------------+-------------------------------+
  * |    Opcode     |    Flags      |           Reserved            |  0
  * +---------------+---------------+-------------------------------+
- * |                       Reserved (32)                           |  4
+ * |                      Lease Epoch (32)                         |  4
  * +---------------------------------------------------------------+
  * |                        Handle (64)                          ...|  8
  * +---------------------------------------------------------------+
@@ -25,6 +25,10 @@ import java.nio.ByteOrder;
  * |               Payload (write data or a name)                ...| 32
  * </pre>
  *
+ * <p>The lease epoch names the client's session (see {@code io.rum.heartbeat.LeaseTable}): every request renews
+ * the session's lease, and a request of a session whose lease expired is refused with {@link Status#FENCED}.
+ * Zero means no session (tools that own nothing).
+ *
  * <p>Handles name regions ({@code io.rum.allocator.placement.Handles}); no address of the slave's memory ever
  * travels. The slave checks offset and length against the region before touching memory.
  */
@@ -33,6 +37,7 @@ public final class RequestFlyweight
     public static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
     public static final int OPCODE_OFFSET = 0;
     public static final int FLAGS_OFFSET = 1;
+    public static final int LEASE_EPOCH_OFFSET = 4;
     public static final int HANDLE_OFFSET = 8;
     public static final int OFFSET_OFFSET = 16;
     public static final int LENGTH_OFFSET = 24;
@@ -68,6 +73,17 @@ public final class RequestFlyweight
         buffer.putLong(offset + OFFSET_OFFSET, regionOffset, ORDER);
         buffer.putLong(offset + LENGTH_OFFSET, lengthOrSize, ORDER);
         return this;
+    }
+
+    public RequestFlyweight leaseEpoch(final int epoch)
+    {
+        buffer.putInt(offset + LEASE_EPOCH_OFFSET, epoch, ORDER);
+        return this;
+    }
+
+    public int leaseEpoch()
+    {
+        return buffer.getInt(offset + LEASE_EPOCH_OFFSET, ORDER);
     }
 
     public boolean isComplete()

@@ -22,6 +22,8 @@ public final class Status
     public static final int BAD_REQUEST = 7;
     /** A named region cannot be freed by this call (named regions are permanent unless freed by name owner). */
     public static final int NOT_ALLOWED = 8;
+    /** The session's lease expired (the client was silent too long): open a new session. */
+    public static final int FENCED = 9;
 
     private Status()
     {
@@ -40,6 +42,7 @@ public final class Status
             case NAME_SIZE_MISMATCH -> "a region with that name exists with another size";
             case BAD_REQUEST -> "malformed request";
             case NOT_ALLOWED -> "operation not allowed on this region";
+            case FENCED -> "this client's lease expired: it was fenced and must open a new session";
             default -> "status " + status;
         };
     }
