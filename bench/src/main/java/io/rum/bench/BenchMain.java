@@ -52,7 +52,13 @@ public final class BenchMain
             Usage: ./rum bench <what> [options]
 
               transport   RPC round-trip latency (p50/p99/p999), throughput and allocation per call over the
-                          in-process and UDP loopback transports, against a raw UDP ping-pong baseline.
+                          in-process and UDP loopback transports, against a raw UDP ping-pong baseline; with
+                          DPDK installed also over memif between two processes: a raw C memif ping-pong
+                          (memif_pingpong, built from bench/src/main/c, ends pinned to two CPUs) as the memif
+                          baseline, and RUM between this JVM and a child JVM (io.rum.bench.DpdkEchoNode) with
+                          the --idle strategy and busy-polling (spin with 4+ CPUs, yield with fewer: three hot
+                          threads cannot all spin on two); memif rows get a ratio against the C figure.
+                          Without DPDK the output says why those rows are missing. About 2-3 minutes.
 
               memory      RumSegment sequential and random page reads and writes against bare READ/WRITE RPCs
                           (the raw transport bandwidth) in the same run, and the alloc/free rate.
@@ -64,7 +70,8 @@ public final class BenchMain
               --calls N         measured calls per latency row (default 50000)
               --seconds S       seconds per throughput row (default 3)
               --no-write        print only; do not update docs/BENCHMARKS.md
-              --idle backoff|yield|spin   the pollers' idle strategy (default: a node's default, backoff)
+              --idle backoff|yield|spin   the pollers' idle strategy (default: a node's default, backoff); the
+                          memif rows run with it and with busy polling
             """);
     }
 }

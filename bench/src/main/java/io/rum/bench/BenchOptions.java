@@ -60,11 +60,20 @@ public record BenchOptions(int calls, int warmup, double seconds, boolean write,
 
     org.agrona.concurrent.IdleStrategy idleStrategy()
     {
-        return switch (idle)
+        return idleStrategy(idle);
+    }
+
+    /**
+     * @param name backoff (a node's default), yield or spin.
+     */
+    static org.agrona.concurrent.IdleStrategy idleStrategy(final String name)
+    {
+        return switch (name)
         {
             case "spin" -> new org.agrona.concurrent.BusySpinIdleStrategy();
             case "yield" -> new org.agrona.concurrent.YieldingIdleStrategy();
-            default -> io.rum.net.reliability.ReliableTransport.defaultIdleStrategy();
+            case "backoff" -> io.rum.net.reliability.ReliableTransport.defaultIdleStrategy();
+            default -> throw new IllegalArgumentException("idle strategy backoff, yield or spin, not " + name);
         };
     }
 

@@ -18,20 +18,35 @@ final class RumRoundTripper implements RoundTripper
 
     private final String name;
     private final ReliableTransport client;
-    private final ReliableTransport server;
+    private final Runnable closeServer;
     private final RpcClient rpc;
 
     RumRoundTripper(final String name, final ReliableTransport client, final ReliableTransport server)
     {
+        this(name, client, echo(server).nodeId(), server::close);
+    }
+
+    /**
+     * @param serverNodeId a node that echoes requests, wherever it runs.
+     * @param closeServer  run on {@link #close()} after the client is closed.
+     */
+    RumRoundTripper(final String name, final ReliableTransport client, final int serverNodeId,
+        final Runnable closeServer)
+    {
         this.name = name;
         this.client = client;
-        this.server = server;
+        this.closeServer = closeServer;
+        this.rpc = client.rpcClient(serverNodeId);
+    }
+
+    private static ReliableTransport echo(final ReliableTransport server)
+    {
         server.serve((src, request, offset, length, response) ->
         {
             response.buffer(length).putBytes(0, request, offset, length);
             response.length(length);
         });
-        this.rpc = client.rpcClient(server.nodeId());
+        return server;
     }
 
     @Override
@@ -97,6 +112,6 @@ final class RumRoundTripper implements RoundTripper
     public void close()
     {
         client.close();
-        server.close();
+        closeServer.run();
     }
 }

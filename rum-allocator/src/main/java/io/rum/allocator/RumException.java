@@ -77,6 +77,7 @@ public final class RumException extends RuntimeException
             case Status.NAME_SIZE_MISMATCH -> "NAME_SIZE_MISMATCH";
             case Status.BAD_REQUEST -> "BAD_REQUEST";
             case Status.NOT_ALLOWED -> "NOT_ALLOWED";
+            case Status.FENCED -> "FENCED";
             default -> "STATUS_" + status;
         };
     }

@@ -124,11 +124,14 @@ final class CallSlot implements PendingCall
     @Override
     public int await()
     {
-        if (state == DONE)
+        // One read: the poller may complete the call between two reads, and a second read would then see DONE
+        // where the first saw SUBMITTED (found by the throughput benchmark).
+        final int current = state;
+        if (current == DONE)
         {
             return status;
         }
-        if (state != SUBMITTED)
+        if (current != SUBMITTED)
         {
             throw new IllegalStateException("call was not sent");
         }
