@@ -80,6 +80,11 @@ final class ClientSession implements RpcClient
         return transport.maxMessageLength();
     }
 
+    ReliableTransport transport()
+    {
+        return transport;
+    }
+
     @Override
     public PendingCall begin(final long timeoutNs)
     {

@@ -41,8 +41,10 @@ import java.util.function.Consumer;
  * The one implementation of {@link Transport}: sessions, at-most-once RPC, fragmentation and reliable
  * streams, over any {@link Medium}.
  *
- * <p>Everything that touches protocol state runs in {@link #doWork(long)}, on one poller: an Agrona agent
- * started by {@link #start}, or a test's simulation loop with its own clock. Application threads reach it only
+ * <p>Everything that touches protocol state runs in {@link #doWork(long)}, one duty cycle at a time: on the
+ * poller (an Agrona agent started by {@link #start}), on an application thread waiting for its call
+ * ({@link #tryDutyCycle()}: a lock orders the cycles, so the state behaves as if one thread owned it), or in a
+ * test's simulation loop with its own clock. Application threads otherwise reach it only
  * through call slots handed over by a bounded queue and through stream logs; see {@link CallSlot} and
  * {@link Publication} for the hand-over rules. The poller never blocks, and each duty cycle does a bounded
  * amount of work: at most {@code pollLimit} frames, the submissions queued so far, and the timers that are due.
@@ -77,6 +79,8 @@ public final class ReliableTransport implements Transport, Agent
     private volatile Int2ObjectHashMap<StreamHandler> streamHandlers = new Int2ObjectHashMap<>();
     private volatile RpcHandler rpcHandler;
     private volatile boolean closed;
+    private volatile boolean callerRuns = true;
+    private final java.util.concurrent.locks.ReentrantLock dutyCycle = new java.util.concurrent.locks.ReentrantLock();
     private volatile Thread pollerThread;
     private AgentRunner runner;
     private final AtomicLong errorsPrinted = new AtomicLong();
@@ -355,10 +359,58 @@ public final class ReliableTransport implements Transport, Agent
         }
     }
 
+    /**
+     * The agent's duty cycle, skipped while a caller runs one (see {@link #tryDutyCycle()}).
+     */
     @Override
     public int doWork()
     {
-        return doWork(clock.nanoTime());
+        if (!dutyCycle.tryLock())
+        {
+            return 0;
+        }
+        try
+        {
+            return doWork(clock.nanoTime());
+        }
+        finally
+        {
+            dutyCycle.unlock();
+        }
+    }
+
+    /**
+     * Runs one duty cycle on the calling thread if no other thread is running one and callers may: a thread
+     * waiting for its call does the transport's work instead of handing it to the poller thread and back. The
+     * lock orders every cycle after the previous one, whichever thread ran it, so protocol state stays as if one
+     * thread owned it. Handlers may therefore run on a caller's thread.
+     *
+     * @return work done, 0 if there was none, or -1 if the cycle could not run here.
+     */
+    int tryDutyCycle()
+    {
+        if (!callerRuns || closed || !dutyCycle.tryLock())
+        {
+            return -1;
+        }
+        try
+        {
+            return doWork(clock.nanoTime());
+        }
+        finally
+        {
+            dutyCycle.unlock();
+        }
+    }
+
+    /**
+     * Whether waiting callers run duty cycles themselves (the default). Off, every cycle runs on the poller
+     * thread: for comparison, and for handlers that must run on one known thread.
+     */
+    public ReliableTransport callerRuns(final boolean enabled)
+    {
+        this.callerRuns = enabled;
+        return this;
     }
 
     /**
@@ -772,17 +824,26 @@ public final class ReliableTransport implements Transport, Agent
         {
             r.close();
         }
-        // The poller has stopped: fail what is left from this thread.
-        submissions.drain(slot -> slot.complete(io.rum.net.transport.RpcStatus.CLOSED));
-        for (final ClientSession session : clientSessions.values())
+        // The poller has stopped, and no caller starts a cycle once closed; wait out one that is running, then
+        // fail what is left from this thread.
+        dutyCycle.lock();
+        try
         {
-            session.closeAll();
+            submissions.drain(slot -> slot.complete(io.rum.net.transport.RpcStatus.CLOSED));
+            for (final ClientSession session : clientSessions.values())
+            {
+                session.closeAll();
+            }
+            for (final ServerSession session : serverSessions.values())
+            {
+                session.release();
+            }
+            medium.close();
         }
-        for (final ServerSession session : serverSessions.values())
+        finally
         {
-            session.release();
+            dutyCycle.unlock();
         }
-        medium.close();
     }
 
     @Override

@@ -3,7 +3,7 @@ package io.rum.net.transport;
 import org.agrona.DirectBuffer;
 
 /**
- * Serves requests. Runs on the transport's poller thread, once per request however often the request was
+ * Serves requests. Runs inside the transport's duty cycle (one at a time), once per request however often the request was
  * retransmitted: duplicates are answered from the cached response.
  */
 @FunctionalInterface

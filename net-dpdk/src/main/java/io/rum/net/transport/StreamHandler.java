@@ -3,7 +3,7 @@ package io.rum.net.transport;
 import org.agrona.DirectBuffer;
 
 /**
- * Receives stream messages in order. Runs on the transport's poller thread; must not block.
+ * Receives stream messages in order. Runs inside the transport's duty cycle (one at a time); must not block.
  */
 @FunctionalInterface
 public interface StreamHandler

@@ -6,8 +6,9 @@ package io.rum.net.transport;
  * handler at most once, retransmit what the medium loses, and tell callers when a peer restarted instead
  * of delivering stale duplicates.
  *
- * <p>Threading: every method may be called from any thread. Handlers run on the transport's poller thread
- * and must not block.
+ * <p>Threading: every method may be called from any thread. Handlers run inside the transport's duty cycle,
+ * one at a time, on its poller thread or on a caller's thread that runs the cycle while it waits, and must not
+ * block.
  */
 public interface Transport extends AutoCloseable
 {
