@@ -1,6 +1,7 @@
 package io.rum.net.reliability;
 
 import io.rum.net.medium.FrameHandler;
+import io.rum.net.medium.ForwardingMedium;
 import io.rum.net.medium.Medium;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -10,7 +11,7 @@ import org.agrona.MutableDirectBuffer;
  * them: it sits between the transport and the fault-injecting medium, so a dropped frame still counts as sent
  * and a duplicated one is seen twice on delivery. Adds no behaviour of its own.
  */
-final class TracingMedium implements Medium
+final class TracingMedium extends ForwardingMedium
 {
     /**
      * Sees one frame. The buffer is valid only during the call.
@@ -22,15 +23,14 @@ final class TracingMedium implements Medium
     }
 
     private final int nodeId;
-    private final Medium delegate;
     private final Observer observer;
     private final FrameHandler tap = this::onDelivered;
     private FrameHandler handler;
 
     TracingMedium(final int nodeId, final Medium delegate, final Observer observer)
     {
+        super(delegate);
         this.nodeId = nodeId;
-        this.delegate = delegate;
         this.observer = observer;
     }
 
@@ -38,18 +38,6 @@ final class TracingMedium implements Medium
     public String name()
     {
         return "traced " + delegate.name();
-    }
-
-    @Override
-    public int maxFrameLength()
-    {
-        return delegate.maxFrameLength();
-    }
-
-    @Override
-    public int resolve(final int nodeId)
-    {
-        return delegate.resolve(nodeId);
     }
 
     @Override
@@ -70,11 +58,5 @@ final class TracingMedium implements Medium
     {
         observer.onFrame(nodeId, false, peer, buffer, offset, length);
         handler.onFrame(peer, buffer, offset, length);
-    }
-
-    @Override
-    public void close()
-    {
-        delegate.close();
     }
 }
