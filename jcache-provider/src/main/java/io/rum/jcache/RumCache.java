@@ -183,7 +183,7 @@ public final class RumCache<K, V> implements Cache<K, V> {
                 final K key = missing.get(i);
                 final V value = loaded.get(key);
                 if (value != null) {
-                    storeLoaded(key, missingBytes.get(i), value, false);
+                    storeLoaded(key, missingBytes.get(i), value);
                     result.put(key, value);
                 }
             }
@@ -1115,20 +1115,19 @@ public final class RumCache<K, V> implements Cache<K, V> {
     private V loadAndStore(K key, byte[] kb) {
         final V value = Integrations.load(loader, key);
         if (value != null) {
-            storeLoaded(key, kb, value, true);
+            storeLoaded(key, kb, value);
         }
         return value;
     }
 
-    private void storeLoaded(K key, byte[] kb, V value, boolean countPut) {
+    /** Stores a value the loader supplied, if the key is still absent; counted as a put, like loadAll. */
+    private void storeLoaded(K key, byte[] kb, V value) {
         final StoreWrite w = store.compareAndSet(kb, EntryStore.NO_VERSION, valueBytes(value), expiry.creation());
         if (w.applied()) {
             expired(key, w.expiredValue());
             if (w.version() != EntryStore.NO_VERSION) {
                 created(key, value);
-                if (countPut) {
-                    statistics.recordPuts(1);
-                }
+                statistics.recordPuts(1);
             }
         }
     }
