@@ -36,7 +36,13 @@ public final class BenchMain
                 BenchReport.update(Path.of("docs", "BENCHMARKS.md"), "memory",
                     "./rum bench memory" + options.commandLineSuffix(), markdown, options.write());
             }
-            case "jmh" -> JmhBench.run(Arrays.copyOfRange(args, 1, args.length));
+            case "jmh" ->
+            {
+                final String[] rest = Arrays.copyOfRange(args, 1, args.length);
+                final String markdown = JmhBench.run(rest);
+                BenchReport.update(Path.of("docs", "BENCHMARKS.md"), "jmh",
+                    "./rum bench jmh" + (rest.length > 0 ? " " + rest[0] : ""), markdown, rest.length == 0);
+            }
             default ->
             {
                 System.err.println("unknown benchmark: " + args[0]);
