@@ -69,6 +69,10 @@ public final class MediumSpecs
         if (null == eal)
         {
             eal = Eal.start(List.of(vdev), memoryMb, null);
+            // EAL leaves a runtime folder of a few MB in /var/run/dpdk (tmpfs, i.e. memory) unless it is cleaned
+            // up: give the reference back at exit, so the last one cleans EAL and the folder up.
+            final Eal started = eal;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "rum-eal-cleanup"));
         }
         return eal;
     }
