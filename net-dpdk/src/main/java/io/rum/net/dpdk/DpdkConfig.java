@@ -141,6 +141,23 @@ public record DpdkConfig(
     }
 
     /**
+     * @return whether a device string is a PCI address ({@code 0000:03:00.0} or {@code 03:00.0}): a real NIC,
+     * probed by EAL with {@code -a} instead of created with {@code --vdev}.
+     */
+    public static boolean isPciAddress(final String device)
+    {
+        return null != device && device.matches("([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]");
+    }
+
+    /**
+     * @return the device EAL must know at start: the vdev arguments, or the PCI address of a real NIC.
+     */
+    public String ealDevice()
+    {
+        return null != vdev ? vdev : portName;
+    }
+
+    /**
      * @return whether the port is the client end of a memif link, which must reconnect when its server returns.
      */
     public boolean isMemifClient()

@@ -50,7 +50,8 @@ public final class DpdkTransports
                 routes.put(node.id(), node.mac());
             }
         }
-        final List<String> vdevs = null != port.vdev() ? List.of(port.vdev()) : List.of();
+        final List<String> vdevs = null != port.vdev() || DpdkConfig.isPciAddress(port.portName()) ?
+            List.of(port.ealDevice()) : List.of();
         final DpdkMedium medium;
         try (Eal eal = Eal.start(vdevs, port.memoryMb(), port.filePrefix()))
         {

@@ -138,9 +138,16 @@ public final class Eal implements AutoCloseable
         final String cpus)
     {
         final List<String> args = new ArrayList<>();
+        final boolean pci = vdevs.stream().anyMatch(DpdkConfig::isPciAddress);
         args.add("rum");
-        args.add("--no-huge");
-        args.add("--no-pci");
+        if (!Boolean.getBoolean(DpdkConfig.PROPERTY_PREFIX + "hugepages"))
+        {
+            args.add("--no-huge");
+        }
+        if (!pci)
+        {
+            args.add("--no-pci");
+        }
         args.add("--no-telemetry");
         args.add("-m");
         args.add(Integer.toString(memoryMb));
@@ -150,9 +157,18 @@ public final class Eal implements AutoCloseable
         {
             args.add("--no-shconf");
         }
-        for (final String vdev : vdevs)
+        for (final String device : vdevs)
         {
-            args.add("--vdev=" + vdev);
+            if (DpdkConfig.isPciAddress(device))
+            {
+                // A real NIC, bound to vfio-pci or uio beforehand; only the listed ones are probed.
+                args.add("-a");
+                args.add(device);
+            }
+            else
+            {
+                args.add("--vdev=" + device);
+            }
         }
         return args;
     }
@@ -198,6 +214,15 @@ public final class Eal implements AutoCloseable
 
     private void ensureDevice(final String vdev)
     {
+        if (DpdkConfig.isPciAddress(vdev))
+        {
+            if (call(() -> portByName(vdev)) < 0)
+            {
+                throw new IllegalStateException("PCI device " + vdev + " was not probed when EAL started, and PCI " +
+                    "devices cannot be added later: open the PCI port first in this JVM");
+            }
+            return;
+        }
         final String name = DpdkConfig.deviceName(vdev);
         call(() ->
         {

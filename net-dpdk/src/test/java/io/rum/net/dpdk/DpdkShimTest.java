@@ -63,4 +63,15 @@ class DpdkShimTest
         assertEquals(128 + 10240, af.mbufDataRoom(128));
         assertEquals(128 + 16 + 8192, memif.mbufDataRoom(128));
     }
+
+    @Test
+    void aPciAddressIsProbedWithAllowInsteadOfCreatedAsAVdev()
+    {
+        final List<String> args = Eal.arguments(List.of("0000:03:00.0"), 512, "p", true, "0-1");
+        assertTrue(args.contains("-a") && args.get(args.indexOf("-a") + 1).equals("0000:03:00.0"), args.toString());
+        assertFalse(args.contains("--no-pci"), "a NIC needs the PCI bus: " + args);
+        assertTrue(DpdkConfig.isPciAddress("03:00.0") && DpdkConfig.isPciAddress("0000:af:1f.7"));
+        assertFalse(DpdkConfig.isPciAddress("net_memif0,role=server") || DpdkConfig.isPciAddress("0000:03:00.8"));
+        assertTrue(Eal.arguments(List.of("net_af_packet0,iface=x"), 64, "p", true, "0").contains("--no-pci"));
+    }
 }
