@@ -73,12 +73,7 @@ public final class Demo
         server.serve((src, request, offset, length, response) ->
         {
             executed[0]++;
-            final CRC32 crc = new CRC32();
-            for (int i = 0; i < length; i++)
-            {
-                crc.update(request.getByte(offset + i));
-            }
-            response.buffer(8).putLong(0, crc.getValue());
+            response.buffer(8).putLong(0, crc(request, offset, length));
             response.length(8);
         });
         try (server; client)
@@ -94,11 +89,7 @@ public final class Demo
             {
                 final int length = 16 + (i * 7919) % (16 * 1024 - 16);
                 request.putLong(0, i);
-                final CRC32 crc = new CRC32();
-                for (int b = 0; b < length; b++)
-                {
-                    crc.update(request.getByte(b));
-                }
+                final long expected = crc(request, 0, length);
                 final long start = System.nanoTime();
                 final int status = rpc.call(request, 0, length, (buffer, offset, len) -> answer[0] = buffer.getLong(offset),
                     TIMEOUT_NS);
@@ -107,7 +98,7 @@ public final class Demo
                 {
                     throw new IllegalStateException("call " + i + ": " + RpcStatus.describe(status));
                 }
-                if (answer[0] != crc.getValue())
+                if (answer[0] != expected)
                 {
                     wrong++;
                 }
@@ -131,6 +122,24 @@ public final class Demo
                 throw new IllegalStateException("the demo saw a wrong answer or a request run twice");
             }
         }
+    }
+
+    private static long crc(final org.agrona.DirectBuffer buffer, final int offset, final int length)
+    {
+        final CRC32 crc = new CRC32();
+        final byte[] array = buffer.byteArray();
+        if (null != array)
+        {
+            crc.update(array, buffer.wrapAdjustment() + offset, length);
+        }
+        else
+        {
+            for (int i = 0; i < length; i++)
+            {
+                crc.update(buffer.getByte(offset + i));
+            }
+        }
+        return crc.getValue();
     }
 
     private static Object unwrap(final ReliableTransport transport)
