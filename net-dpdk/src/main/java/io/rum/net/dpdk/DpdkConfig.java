@@ -44,6 +44,8 @@ public record DpdkConfig(
     public static final int DEFAULT_MEMORY_MB = 256;
     public static final int DEFAULT_MAX_FRAME_LENGTH = 8192;
     public static final long DEFAULT_START_TIMEOUT_MS = 10_000;
+    /** The tap PMD's fixed MTU: see {@link #portFrameLimit()}. */
+    public static final int TAP_MAX_FRAME_LENGTH = 1500;
     /** An mbuf's data room is 16 bits wide, headroom and Ethernet header included. */
     public static final int MAX_FRAME_LENGTH_LIMIT = 65_535 - 128 - EthernetFrameDescriptor.HEADER_LENGTH;
 
@@ -206,6 +208,17 @@ public record DpdkConfig(
             }
         }
         return Math.min(0xFFFF, room);
+    }
+
+    /**
+     * The largest RUM frame the port's driver sends, whatever {@link #maxFrameLength()} asks for. The tap PMD
+     * (DPDK 22.11) keeps its MTU at 1500 (it reports a 1522-byte max frame, so {@code rte_eth_dev_set_mtu} above
+     * that fails with EINVAL) and its tx burst refuses longer frames (returns 0 and counts {@code oerrors}),
+     * which would look like a full ring forever.
+     */
+    public int portFrameLimit()
+    {
+        return portName.startsWith("net_tap") ? TAP_MAX_FRAME_LENGTH : MAX_FRAME_LENGTH_LIMIT;
     }
 
     static String deviceName(final String vdev)

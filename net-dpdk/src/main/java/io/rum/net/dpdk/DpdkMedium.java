@@ -117,7 +117,8 @@ public final class DpdkMedium implements Medium
         this.port = port;
         this.pool = pool;
         this.mac = mac;
-        this.maxFrameLength = Math.min(config.maxFrameLength(), frameRoom - HEADER_LENGTH);
+        this.maxFrameLength = Math.min(Math.min(config.maxFrameLength(), frameRoom - HEADER_LENGTH),
+            config.portFrameLimit());
         this.name = "dpdk " + config.portName() + " " + mac;
         this.slotSize = align(HEADER_LENGTH + maxFrameLength, 64);
         this.receiveBytes = new byte[slotSize * DpdkShim.MAX_BURST];

@@ -4,6 +4,8 @@ import io.rum.net.config.MacAddress;
 import io.rum.net.medium.Medium;
 import io.rum.net.transport.InjectingMedium;
 import io.rum.net.transport.MediumSpecs;
+import io.rum.net.transport.RemoteServerNode;
+import io.rum.net.transport.ServerNode;
 import io.rum.net.transport.TestNetwork;
 
 import java.io.IOException;
@@ -26,6 +28,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@code ip netns}); the server runs inside it ({@code ip netns exec}), each side an af_packet port on its
  * end. Created on construction, removed on close, and also by a shutdown hook and, for a crashed earlier
  * run, by the next one (names carry the creating process id).</li>
+ * <li>{@link Kind#TAP}: a tap port in each process, both in this network namespace; the tap PMD creates its
+ * kernel interface when the port opens and deletes it when the port closes (it refuses a name that exists). The
+ * two interfaces are joined by tc: an ingress rule on each (u32 match-all, {@code mirred egress redirect})
+ * hands every frame a port sends to the other port. Not a bridge: the tap PMD gives the kernel interface the
+ * port's own MAC, so a bridge takes the peer's MAC for one of its local addresses and delivers frames to the
+ * host instead of forwarding them. The rules die with the interface: they are made again whenever either
+ * port opens (the client in {@link #attach}, the server after its {@code start}, see {@link #serverNode}).
+ * The tap PMD (DPDK 22.11) keeps its MTU at 1500 and its tx refuses longer frames, so frames are at most
+ * {@value #TAP_MAX_FRAME_LENGTH} bytes: the port must report that as its largest frame.</li>
  * </ul>
  * EAL starts once per JVM: this JVM's stays up for the whole test class ({@link MediumSpecs#eal}).
  */
@@ -33,12 +44,13 @@ public final class DpdkTestNetwork implements TestNetwork
 {
     public enum Kind
     {
-        MEMIF, AF_PACKET
+        MEMIF, AF_PACKET, TAP
     }
 
     static final int CLIENT = 1;
     static final int SERVER = 2;
     private static final int MEMORY_MB = 256;
+    private static final int TAP_MAX_FRAME_LENGTH = 1500;
     private static final String NAME_PREFIX = "rumt";
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
     private static final MacAddress CLIENT_MAC = MacAddress.parse("02:52:55:4d:10:01");
@@ -49,6 +61,7 @@ public final class DpdkTestNetwork implements TestNetwork
     private final String serverVdev;
     private final String namespace;
     private final String clientInterface;
+    private final String serverInterface;
     private final Path socket;
     private final Thread cleanupHook;
     private InjectingMedium client;
@@ -76,6 +89,16 @@ public final class DpdkTestNetwork implements TestNetwork
             serverVdev = "net_memif0,role=server" + common;
             namespace = null;
             clientInterface = null;
+            serverInterface = null;
+        }
+        else if (kind == Kind.TAP)
+        {
+            socket = null;
+            namespace = null;
+            clientInterface = NAME_PREFIX + "c" + pid % 100_000 + n;
+            serverInterface = NAME_PREFIX + "s" + pid % 100_000 + n;
+            clientVdev = "net_tap0,iface=" + clientInterface;
+            serverVdev = "net_tap0,iface=" + serverInterface;
         }
         else
         {
@@ -83,17 +106,17 @@ public final class DpdkTestNetwork implements TestNetwork
             removeStaleNamespaces();
             namespace = NAME_PREFIX + "-" + pid + "-" + n;
             clientInterface = NAME_PREFIX + "a" + pid % 100_000 + n;
-            final String serverInterface = NAME_PREFIX + "b" + pid % 100_000 + n;
+            serverInterface = NAME_PREFIX + "b" + pid % 100_000 + n;
             final String afPacket = ",qpairs=1,blocksz=20480,framesz=10240,framecnt=";
             clientVdev = "net_af_packet0,iface=" + clientInterface + afPacket + 512;
             serverVdev = "net_af_packet0,iface=" + serverInterface + afPacket + serverFrames;
-            createVethPair(serverInterface);
+            createVethPair();
         }
         cleanupHook = new Thread(this::removeEnvironment, "rum-dpdk-test-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanupHook);
     }
 
-    private void createVethPair(final String serverInterface)
+    private void createVethPair()
     {
         run("ip", "netns", "add", namespace);
         run("ip", "link", "add", clientInterface, "type", "veth", "peer", "name", serverInterface);
@@ -144,7 +167,7 @@ public final class DpdkTestNetwork implements TestNetwork
     public List<String> serverSpec()
     {
         return List.of("dpdk", Integer.toString(MEMORY_MB), serverVdev,
-            kind == Kind.MEMIF ? SERVER_MAC.toString() : "-", CLIENT + "@" + CLIENT_MAC);
+            kind == Kind.AF_PACKET ? "-" : SERVER_MAC.toString(), CLIENT + "@" + CLIENT_MAC);
     }
 
     @Override
@@ -155,7 +178,7 @@ public final class DpdkTestNetwork implements TestNetwork
             throw new IllegalArgumentException("only the client runs in this JVM, not node " + nodeId);
         }
         DpdkConfig config = DpdkConfig.ofVdev(clientVdev);
-        if (kind == Kind.MEMIF)
+        if (kind != Kind.AF_PACKET)
         {
             config = config.withMac(CLIENT_MAC);
         }
@@ -163,6 +186,10 @@ public final class DpdkTestNetwork implements TestNetwork
             DpdkMedium.DEFAULT_MAX_PEERS);
         final DpdkMedium port = clientPort;
         client = new InjectingMedium(port, () -> printStats(port));
+        if (kind == Kind.TAP)
+        {
+            joinTaps();
+        }
         return client;
     }
 
@@ -179,7 +206,42 @@ public final class DpdkTestNetwork implements TestNetwork
     @Override
     public int maxFrameLength()
     {
-        return null != clientPort ? clientPort.maxFrameLength() : DpdkConfig.DEFAULT_MAX_FRAME_LENGTH;
+        return null != clientPort ? clientPort.maxFrameLength() :
+            kind == Kind.TAP ? TAP_MAX_FRAME_LENGTH : DpdkConfig.DEFAULT_MAX_FRAME_LENGTH;
+    }
+
+    /**
+     * @param seed the server's fault-injection seed.
+     * @return the server node in a child JVM, with its port where this network puts it.
+     */
+    public ServerNode serverNode(final long seed)
+    {
+        final ServerNode remote = new RemoteServerNode(serverPrefix(), serverJvmOptions(), seed, serverSpec());
+        return kind == Kind.TAP ? new StartHookServerNode(remote, this::joinTaps) : remote;
+    }
+
+    /**
+     * Joins the two tap interfaces if both exist: a frame that either port sends (the kernel receives it on that
+     * port's interface) leaves through the other interface (its port receives it). A new interface has no rules,
+     * and the other's rule still names the interface it replaced: both are made again.
+     */
+    private synchronized void joinTaps()
+    {
+        if (!Files.exists(Path.of("/sys/class/net", clientInterface)) ||
+            !Files.exists(Path.of("/sys/class/net", serverInterface)))
+        {
+            return;
+        }
+        redirect(clientInterface, serverInterface);
+        redirect(serverInterface, clientInterface);
+    }
+
+    private static void redirect(final String from, final String to)
+    {
+        runQuietly("tc", "qdisc", "del", "dev", from, "ingress");
+        run("tc", "qdisc", "add", "dev", from, "ingress");
+        run("tc", "filter", "add", "dev", from, "ingress", "protocol", "all", "u32", "match", "u32", "0", "0",
+            "action", "mirred", "egress", "redirect", "dev", to);
     }
 
     /**
@@ -210,6 +272,13 @@ public final class DpdkTestNetwork implements TestNetwork
 
     private void removeEnvironment()
     {
+        if (kind == Kind.TAP)
+        {
+            // The tap PMD deletes its interface (and the rules with it) when its port closes or its process exits;
+            // this is for a process that has not exited yet.
+            runQuietly("ip", "link", "del", clientInterface);
+            runQuietly("ip", "link", "del", serverInterface);
+        }
         if (null != namespace)
         {
             runQuietly("ip", "link", "del", clientInterface);
