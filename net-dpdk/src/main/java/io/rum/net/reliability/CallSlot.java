@@ -135,11 +135,17 @@ final class CallSlot implements PendingCall
         {
             throw new IllegalStateException("call was not sent");
         }
+        final ReliableTransport transport = session.transport();
+        if (transport.inDutyCycle())
+        {
+            // A handler or timer task waiting for a call would wait for the very cycle it runs in.
+            throw new IllegalStateException("a blocking call inside the transport's duty cycle: handlers, stream " +
+                "handlers and timer tasks must not wait for calls (use PendingCall.isDone instead)");
+        }
         // For up to 200 µs (a typical round trip ends in that time) the caller runs the transport's duty cycle
         // itself when no other thread does (eRPC's model: the thread that waits does the work), so a call costs
         // no hand-over to the poller thread and back; between cycles that found nothing to do it yields. Only
         // then does it park, leaving the work to the poller: being woken from a park costs tens of microseconds.
-        final ReliableTransport transport = session.transport();
         final long yieldUntilNs = System.nanoTime() + YIELD_PHASE_NS;
         while (state != DONE && System.nanoTime() - yieldUntilNs < 0)
         {

@@ -40,6 +40,8 @@ final class ClientSession implements RpcClient
     private final int nodeId;
     private final CallSlot[] slots;
     private final AtomicInteger freeMask;
+    /** Slots the server granted; written by the poller at connect, read by callers releasing a slot. */
+    private volatile int usableSlots;
 
     // Poller only.
     private int state = NEW;
@@ -67,6 +69,7 @@ final class ClientSession implements RpcClient
         this.freeMask = new AtomicInteger(slots.length == 32 ? -1 : (1 << slots.length) - 1);
         this.rtt = new RttEstimator(config.initialRtoNs(), config.minRtoNs(), config.maxRtoNs());
         this.negotiatedSlots = slots.length;
+        this.usableSlots = slots.length;
     }
 
     @Override
@@ -125,6 +128,12 @@ final class ClientSession implements RpcClient
         {
             return RpcStatus.TOO_LARGE;
         }
+        if (transport.inDutyCycle())
+        {
+            // Refused before a slot is taken, so the misuse costs no slot.
+            throw new IllegalStateException("a blocking call inside the transport's duty cycle: handlers, stream " +
+                "handlers and timer tasks must not wait for calls (use begin/send and PendingCall.isDone instead)");
+        }
         final PendingCall call = begin(timeoutNs);
         if (null == call)
         {
@@ -157,6 +166,11 @@ final class ClientSession implements RpcClient
 
     void free(final CallSlot slot)
     {
+        if (slot.index >= usableSlots)
+        {
+            // The server granted fewer slots than this session has: this one stays out of use.
+            return;
+        }
         final int bit = 1 << slot.index;
         int mask;
         do
@@ -216,6 +230,12 @@ final class ClientSession implements RpcClient
         }
         else if (state == CONNECTED)
         {
+            if (slot.index >= negotiatedSlots)
+            {
+                // Taken just before the grant shrank the usable slots: it would never be sent.
+                finish(slot, RpcStatus.REJECTED);
+                return;
+            }
             pump(slot, nowNs);
         }
     }
@@ -385,7 +405,19 @@ final class ClientSession implements RpcClient
         }
         peer = fromPeer;
         serverEpoch = srcEpoch;
-        negotiatedSlots = Math.min(grantedSlots, slots.length);
+        negotiatedSlots = Math.max(1, Math.min(grantedSlots, slots.length));
+        if (negotiatedSlots < usableSlots)
+        {
+            // Take the slots the server did not grant out of use, so begin() waits for a usable one.
+            usableSlots = negotiatedSlots;
+            final int keep = negotiatedSlots == 32 ? -1 : (1 << negotiatedSlots) - 1;
+            int mask;
+            do
+            {
+                mask = freeMask.get();
+            }
+            while (!freeMask.compareAndSet(mask, mask & keep));
+        }
         if (state != CONNECTED)
         {
             state = CONNECTED;

@@ -249,7 +249,7 @@ final class Publication implements StreamPublication
             rtoNs = transport.config().initialRtoNs();
         }
         final long bits = status.receivedBits();
-        if (bits != 0 && next < sent)
+        if (bits != 0 && next < sent && next >= (long)ACKNOWLEDGED.getOpaque(this))
         {
             // Frames after 'next' arrived, so 'next' and any unmarked frame below the highest mark are gaps.
             final long highest = next + 1 + (63 - Long.numberOfLeadingZeros(bits));

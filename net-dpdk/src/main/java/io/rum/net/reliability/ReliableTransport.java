@@ -337,7 +337,29 @@ public final class ReliableTransport implements Transport, Agent
             // Bounded by the number of slots in existence; the poller drains it every duty cycle.
             Thread.onSpinWait();
         }
+        if (closed)
+        {
+            // close() may have drained the queue before this offer landed: nobody else will see it now.
+            dutyCycle.lock();
+            try
+            {
+                submissions.drain(s -> s.complete(io.rum.net.transport.RpcStatus.CLOSED));
+            }
+            finally
+            {
+                dutyCycle.unlock();
+            }
+            return;
+        }
         wakePoller();
+    }
+
+    /**
+     * @return whether the calling thread is inside a duty cycle (running a handler or a timer task).
+     */
+    boolean inDutyCycle()
+    {
+        return dutyCycle.isHeldByCurrentThread();
     }
 
     void wakePoller()
@@ -389,12 +411,17 @@ public final class ReliableTransport implements Transport, Agent
      */
     int tryDutyCycle()
     {
-        if (!callerRuns || closed || !dutyCycle.tryLock())
+        if (!callerRuns || closed || dutyCycle.isHeldByCurrentThread() || !dutyCycle.tryLock())
         {
             return -1;
         }
         try
         {
+            if (closed)
+            {
+                // close() ran between the check above and the lock: the medium may be gone.
+                return -1;
+            }
             return doWork(clock.nanoTime());
         }
         finally
@@ -629,9 +656,26 @@ public final class ReliableTransport implements Transport, Agent
             }
             else
             {
-                writer.reject(peer, frame.srcNode(), frame.srcEpoch(), RejectFlyweight.REASON_UNKNOWN_SESSION,
-                    frame instanceof FragmentFlyweight f ? f.slot() : 0,
-                    frame instanceof FragmentFlyweight f2 ? f2.requestNumber() : 0);
+                // Name the slot and request the frame was about, so the client believes the rejection.
+                final int slot;
+                final long requestNumber;
+                if (frame instanceof FragmentFlyweight f)
+                {
+                    slot = f.slot();
+                    requestNumber = f.requestNumber();
+                }
+                else if (frame instanceof FragmentAckFlyweight a)
+                {
+                    slot = a.slot();
+                    requestNumber = a.requestNumber();
+                }
+                else
+                {
+                    slot = 0;
+                    requestNumber = 0;
+                }
+                writer.reject(peer, frame.srcNode(), frame.srcEpoch(), RejectFlyweight.REASON_UNKNOWN_SESSION, slot,
+                    requestNumber);
             }
             return null;
         }

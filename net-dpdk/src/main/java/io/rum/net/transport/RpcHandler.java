@@ -3,7 +3,8 @@ package io.rum.net.transport;
 import org.agrona.DirectBuffer;
 
 /**
- * Serves requests. Runs inside the transport's duty cycle (one at a time), once per request however often the request was
+ * Serves requests. Runs inside the transport's duty cycle (one at a time) and must neither block nor wait for a
+ * call (a blocking call there fails); once per request however often the request was
  * retransmitted: duplicates are answered from the cached response.
  */
 @FunctionalInterface
