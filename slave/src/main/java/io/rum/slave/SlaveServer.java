@@ -39,9 +39,10 @@ import java.util.function.Function;
  * slave-to-slave pings.
  *
  * <p>Threads: the router is the transport's {@link io.rum.net.transport.RpcHandler}, so every request is
- * applied on the transport's one poller thread, in the order the poller takes them, and so is the lease timer
- * ({@link ReliableTransport#addTimer}), which reclaims expired sessions through the state machine. That is the
- * slave's only thread of state: no locks. The transport answers retransmitted requests from its cached
+ * applied inside the transport's duty cycle, one at a time in the order the cycle takes them, and so is the
+ * lease timer ({@link ReliableTransport#addTimer}), which reclaims expired sessions through the state machine.
+ * The duty cycle runs on the poller thread (a slave makes no blocking calls, so no caller runs it) and is
+ * ordered by the transport's lock: the state machine needs none of its own. The transport answers retransmitted requests from its cached
  * responses, so each request is applied once. {@link #close()} stops the poller first (it joins it), then
  * releases the memory, so no request runs against freed memory.
  */

@@ -36,7 +36,7 @@ final class CallSlot implements PendingCall
     int requestLength;
     long timeoutNs;
 
-    // Poller only.
+    // Duty cycle only: one thread at a time (see ReliableTransport).
     final OutboundTransfer out = new OutboundTransfer();
     final InboundTransfer in;
     long requestNumber;

@@ -43,7 +43,7 @@ final class ClientSession implements RpcClient
     /** Slots the server granted; written by the poller at connect, read by callers releasing a slot. */
     private volatile int usableSlots;
 
-    // Poller only.
+    // Duty cycle only: one thread at a time (see ReliableTransport).
     private int state = NEW;
     private int peer = Medium.NO_ROUTE;
     private long serverEpoch;
@@ -181,7 +181,7 @@ final class ClientSession implements RpcClient
     }
 
     // ----------------------------------------------------------------------------------------------------
-    // Poller side.
+    // Duty-cycle side.
     // ----------------------------------------------------------------------------------------------------
 
     /**

@@ -15,7 +15,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Encodes outbound frames into one reused buffer and hands them to the medium: the only place frames are
- * built, so every frame is sealed with its CRC the same way. Poller thread only.
+ * built, so every frame is sealed with its CRC the same way. Duty cycle only: one thread at a time (see ReliableTransport).
  */
 final class FrameWriter
 {

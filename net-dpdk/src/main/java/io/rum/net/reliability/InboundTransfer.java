@@ -7,7 +7,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * Reassembles one fragmented message: which fragments are held (a bitmap), and the bytes, placed by
  * fragment index. Memory is reserved from the node's {@link ReassemblyBudget} when the message starts and
- * given back when it is finished with. Poller thread only.
+ * given back when it is finished with. Duty cycle only: one thread at a time (see ReliableTransport).
  */
 final class InboundTransfer
 {

@@ -5,7 +5,7 @@ import org.agrona.DirectBuffer;
 
 /**
  * The sender's view of one fragmented message: which fragments the receiver acknowledged, which were never
- * sent, and which may be sent now within the window. Poller thread only.
+ * sent, and which may be sent now within the window. Duty cycle only: one thread at a time (see ReliableTransport).
  */
 final class OutboundTransfer
 {

@@ -63,7 +63,7 @@ final class Publication implements StreamPublication
     @SuppressWarnings("unused") // accessed through ACKNOWLEDGED
     private long acknowledged;
 
-    // Poller only.
+    // Duty cycle only: one thread at a time (see ReliableTransport).
     private int peer = Medium.NO_ROUTE;
     private long receiverEpoch;
     private long initialSequence;
@@ -149,7 +149,7 @@ final class Publication implements StreamPublication
     }
 
     // ----------------------------------------------------------------------------------------------------
-    // Poller side.
+    // Duty-cycle side.
     // ----------------------------------------------------------------------------------------------------
 
     /**

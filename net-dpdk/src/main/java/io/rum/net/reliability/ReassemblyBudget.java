@@ -3,7 +3,7 @@ package io.rum.net.reliability;
 /**
  * Bounds the memory that partly received messages hold on one node. A message that does not fit is not
  * started: its fragments are dropped and the sender's retransmissions try again later, so a flood of large
- * messages slows down instead of exhausting the heap. Poller thread only.
+ * messages slows down instead of exhausting the heap. Duty cycle only: one thread at a time (see ReliableTransport).
  */
 final class ReassemblyBudget
 {

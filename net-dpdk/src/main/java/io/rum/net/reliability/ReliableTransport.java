@@ -85,7 +85,7 @@ public final class ReliableTransport implements Transport, Agent
     private AgentRunner runner;
     private final AtomicLong errorsPrinted = new AtomicLong();
 
-    // Poller only.
+    // Duty cycle only: one thread at a time (see ReliableTransport).
     private final Int2ObjectHashMap<ClientSession> clientsByNode = new Int2ObjectHashMap<>();
     private final ArrayList<ClientSession> clientList = new ArrayList<>();
     private final Int2ObjectHashMap<ServerSession> serverSessions = new Int2ObjectHashMap<>();

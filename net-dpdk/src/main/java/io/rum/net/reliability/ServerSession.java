@@ -12,7 +12,7 @@ import io.rum.net.transport.TransportCounters.Counter;
  * The server end of a session with one client incarnation. It keeps no timers: everything it sends is an
  * answer to something the client sent (a request fragment, an acknowledgement, a probe), so a client that
  * goes away costs the server nothing but the session's memory, reclaimed when the session is forgotten.
- * Poller thread only.
+ * Duty cycle only: one thread at a time (see ReliableTransport).
  */
 final class ServerSession
 {

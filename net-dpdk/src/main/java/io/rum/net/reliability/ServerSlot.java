@@ -8,7 +8,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * The server end of one session slot: the request being reassembled, then the cached response. The cached
  * response is what makes execution at-most-once: a duplicate of the current request is answered from it and
  * never re-executed; it is dropped only when the client moves the slot on to a larger request number, which
- * it does only after it received the whole response. Poller thread only.
+ * it does only after it received the whole response. Duty cycle only: one thread at a time (see ReliableTransport).
  */
 final class ServerSlot implements ResponseWriter
 {

@@ -11,7 +11,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * ack plus the bitmap of early frames, which the publisher reads as a NAK of the gaps).
  *
  * <p>The image belongs to one publisher incarnation: frames of an older one are dropped, and a newer one
- * starts the image afresh at the initial sequence its frames carry. Poller thread only.
+ * starts the image afresh at the initial sequence its frames carry. Duty cycle only: one thread at a time (see ReliableTransport).
  */
 final class SubscriberImage
 {

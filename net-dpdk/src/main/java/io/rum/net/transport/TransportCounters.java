@@ -3,8 +3,9 @@ package io.rum.net.transport;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Counters of one transport. The poller thread is the only writer of each counter, so a plain
- * read-increment-{@code lazySet} is exact; readers on other threads see values at most a moment old.
+ * Counters of one transport. Only the thread running the transport's duty cycle writes a counter, one thread
+ * at a time under its lock, so a plain read-increment-{@code lazySet} is exact; readers on other threads see
+ * values at most a moment old.
  */
 public final class TransportCounters
 {
@@ -37,7 +38,7 @@ public final class TransportCounters
     private final AtomicLongArray values = new AtomicLongArray(ALL.length);
 
     /**
-     * Adds one. Poller thread only.
+     * Adds one. Duty cycle only: one thread at a time (see ReliableTransport).
      */
     public void increment(final Counter counter)
     {
@@ -46,7 +47,7 @@ public final class TransportCounters
     }
 
     /**
-     * Adds a delta. Poller thread only.
+     * Adds a delta. Duty cycle only: one thread at a time (see ReliableTransport).
      */
     public void add(final Counter counter, final long delta)
     {
