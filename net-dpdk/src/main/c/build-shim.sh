@@ -10,33 +10,8 @@ if [ $# -ne 1 ]; then
   echo "usage: $0 OUTDIR" >&2
   exit 2
 fi
-OUT=$1
 SRC_DIR=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$OUT"
-rm -f "$OUT/SHIM-MISSING.txt"
-
-missing() {
-  echo "$1" > "$OUT/SHIM-MISSING.txt"
-  rm -f "$OUT/librum_dpdk_shim.so"
-  echo "build-shim: DPDK shim not built: $1" >&2
-  exit 0
-}
-
-command -v gcc >/dev/null 2>&1 || missing "gcc not installed (apt-get install gcc)"
-command -v pkg-config >/dev/null 2>&1 || missing "pkg-config not installed (apt-get install pkg-config)"
-pkg-config --exists libdpdk || missing "libdpdk-dev not installed (pkg-config libdpdk not found; apt-get install dpdk libdpdk-dev)"
-
-# pkg-config adds -march=corei7 for Debian's DPDK; -fvisibility=hidden exports only RUM_API symbols.
-# rte_bus_vdev is not in libdpdk.pc's public libs; --no-undefined makes a missing library a build error.
-# shellcheck disable=SC2046
-if ! gcc -O2 -g -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden \
-    $(pkg-config --cflags libdpdk) \
-    -o "$OUT/librum_dpdk_shim.so.tmp" "$SRC_DIR/rum_dpdk_shim.c" \
-    $(pkg-config --libs libdpdk) -lrte_bus_vdev -Wl,--no-undefined 2> "$OUT/build-shim.log"; then
-  cat "$OUT/build-shim.log" >&2
-  rm -f "$OUT/librum_dpdk_shim.so.tmp"
-  echo "build-shim: gcc failed on rum_dpdk_shim.c, see above" >&2
-  exit 1
-fi
-mv "$OUT/librum_dpdk_shim.so.tmp" "$OUT/librum_dpdk_shim.so"
-echo "build-shim: built $OUT/librum_dpdk_shim.so (DPDK $(pkg-config --modversion libdpdk))"
+# -fvisibility=hidden exports only RUM_API symbols. rte_bus_vdev is not in libdpdk.pc's public libs;
+# --no-undefined makes a missing library a build error.
+EXTRA_LIBS="-lrte_bus_vdev -Wl,--no-undefined" exec sh "$SRC_DIR/build-dpdk.sh" build-shim \
+  "$1/librum_dpdk_shim.so" "$1/SHIM-MISSING.txt" "$SRC_DIR/rum_dpdk_shim.c" -fPIC -shared -fvisibility=hidden

@@ -239,26 +239,7 @@ public final class RumSegment
     public void copyTo(final long offset, final MemorySegment dst, final long dstOffset, final long length)
     {
         Objects.checkFromIndexSize(dstOffset, length, dst.byteSize());
-        rum.lock.lock();
-        try
-        {
-            check(offset, length);
-            long pos = offset;
-            long done = 0;
-            while (done < length)
-            {
-                final int inPage = (int)pos & pageMask;
-                final int n = (int)Math.min(pageSize - inPage, length - done);
-                final int f = frameFor((int)(pos >>> pageShift), false, false);
-                MemorySegment.copy(cache.frames, cache.address(f) + inPage, dst, dstOffset + done, n);
-                pos += n;
-                done += n;
-            }
-        }
-        finally
-        {
-            rum.lock.unlock();
-        }
+        copyPages(offset, dst, dstOffset, length, false);
     }
 
     /** Copies {@code src[srcIndex..srcIndex + length)} into this segment at {@code offset}. */
@@ -272,6 +253,17 @@ public final class RumSegment
     public void copyFrom(final long offset, final MemorySegment src, final long srcOffset, final long length)
     {
         Objects.checkFromIndexSize(srcOffset, length, src.byteSize());
+        copyPages(offset, src, srcOffset, length, true);
+    }
+
+    /**
+     * Walks the pages of {@code [offset, offset + length)} and copies each piece between its frame and
+     * {@code other}: into the segment (marking the page dirty; a page written whole is not fetched first) or
+     * out of it.
+     */
+    private void copyPages(
+        final long offset, final MemorySegment other, final long otherOffset, final long length, final boolean write)
+    {
         rum.lock.lock();
         try
         {
@@ -282,9 +274,17 @@ public final class RumSegment
             {
                 final int inPage = (int)pos & pageMask;
                 final int n = (int)Math.min(pageSize - inPage, length - done);
-                final boolean wholePage = inPage == 0 && (n == pageSize || pos + n == sizeBytes);
-                final int f = frameFor((int)(pos >>> pageShift), true, wholePage);
-                MemorySegment.copy(src, srcOffset + done, cache.frames, cache.address(f) + inPage, n);
+                if (write)
+                {
+                    final boolean wholePage = inPage == 0 && (n == pageSize || pos + n == sizeBytes);
+                    final int f = frameFor((int)(pos >>> pageShift), true, wholePage);
+                    MemorySegment.copy(other, otherOffset + done, cache.frames, cache.address(f) + inPage, n);
+                }
+                else
+                {
+                    final int f = frameFor((int)(pos >>> pageShift), false, false);
+                    MemorySegment.copy(cache.frames, cache.address(f) + inPage, other, otherOffset + done, n);
+                }
                 pos += n;
                 done += n;
             }
