@@ -216,6 +216,9 @@ public final class RumCache<K, V> implements Cache<K, V> {
         final List<K> requested = new ArrayList<>(keys);
         final Runnable task = () -> {
             try {
+                if (isClosed()) {
+                    throw new IllegalStateException("cache " + name + " closed before loadAll ran");
+                }
                 final List<K> toLoad = new ArrayList<>();
                 for (final K key : requested) {
                     if (replaceExistingValues || !containsKey(key)) {
@@ -240,11 +243,17 @@ public final class RumCache<K, V> implements Cache<K, V> {
                 if (completionListener != null) {
                     completionListener.onException(e);
                 }
+            } finally {
+                loadEnded();
             }
         };
+        synchronized (loads) {
+            loads[0]++;
+        }
         try {
             loadExecutor.execute(task);
         } catch (RejectedExecutionException e) {
+            loadEnded();
             throw new IllegalStateException("the CacheManager of cache " + name + " is closed", e);
         }
     }
@@ -312,7 +321,7 @@ public final class RumCache<K, V> implements Cache<K, V> {
         if (expiry.isPure() && !isWriteThrough()) {
             w = store.putIfAbsent(kb, vb, expiry.creation());
         } else {
-            final StoreEntry current = store.get(kb, null);
+            final StoreEntry current = store.getForUpdate(kb);
             expired(key, current.expiredValue());
             if (current.isPresent()) {
                 w = new StoreWrite(false, current.version(), current.value(), current.version(), null);
@@ -362,7 +371,7 @@ public final class RumCache<K, V> implements Cache<K, V> {
         final long startNs = System.nanoTime();
         final byte[] kb = keyBytes(key);
         Objects.requireNonNull(oldValue, "oldValue");
-        StoreEntry current = store.get(kb, null);
+        StoreEntry current = store.getForUpdate(kb);
         boolean written = false;
         for (int attempt = 0; ; attempt++) {
             checkAttempts(attempt);
@@ -444,7 +453,7 @@ public final class RumCache<K, V> implements Cache<K, V> {
         final long startNs = System.nanoTime();
         final byte[] kb = keyBytes(key);
         final byte[] vb = valueBytes(newValue);
-        StoreEntry current = store.get(kb, null);
+        StoreEntry current = store.getForUpdate(kb);
         boolean written = false;
         for (int attempt = 0; ; attempt++) {
             checkAttempts(attempt);
@@ -558,7 +567,7 @@ public final class RumCache<K, V> implements Cache<K, V> {
         requireOpen();
         Objects.requireNonNull(entryProcessor, "entryProcessor");
         final byte[] kb = keyBytes(key);
-        StoreEntry current = store.get(kb, null);
+        StoreEntry current = store.getForUpdate(kb);
         for (int attempt = 0; ; attempt++) {
             checkAttempts(attempt);
             expired(key, current.expiredValue());
@@ -860,6 +869,7 @@ public final class RumCache<K, V> implements Cache<K, V> {
             }
             closed = true;
         }
+        awaitLoads();
         manager.release(name, this);
         JmxRegistration.unregister(statisticsName);
         JmxRegistration.unregister(configurationName);
@@ -870,6 +880,35 @@ public final class RumCache<K, V> implements Cache<K, V> {
         closeQuietly(expiry);
         events.close();
         store.close();
+    }
+
+    /** loadAll tasks queued or running: close waits for them, so none uses a loader after it is closed. */
+    private final int[] loads = new int[1];
+    private static final long LOADS_WAIT_MS = 10_000;
+
+    private void loadEnded() {
+        synchronized (loads) {
+            loads[0]--;
+            loads.notifyAll();
+        }
+    }
+
+    private void awaitLoads() {
+        final long deadline = System.currentTimeMillis() + LOADS_WAIT_MS;
+        synchronized (loads) {
+            long left;
+            while (loads[0] > 0 && (left = deadline - System.currentTimeMillis()) > 0) {
+                try {
+                    loads.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            if (loads[0] > 0) {
+                LOG.log(Level.WARNING, "cache " + name + " closes with " + loads[0] + " loadAll tasks still running");
+            }
+        }
     }
 
     private void closeQuietly(Object o) {
@@ -998,7 +1037,7 @@ public final class RumCache<K, V> implements Cache<K, V> {
         if (expiry.isPure()) {
             return store.put(kb, vb, expiry.creation(), expiry.update(), returnPrevious);
         }
-        StoreEntry current = store.get(kb, null);
+        StoreEntry current = store.getForUpdate(kb);
         byte[] expiredValue = current.expiredValue();
         for (int attempt = 0; ; attempt++) {
             checkAttempts(attempt);
@@ -1102,7 +1141,7 @@ public final class RumCache<K, V> implements Cache<K, V> {
             final StoreWrite w = store.putIfAbsent(kb, vb, expiry.creation());
             return w.applied() ? w : null;
         }
-        final StoreEntry current = store.get(kb, null);
+        final StoreEntry current = store.getForUpdate(kb);
         expired(key, current.expiredValue());
         if (current.isPresent()) {
             return null;

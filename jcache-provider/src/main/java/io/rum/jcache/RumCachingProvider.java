@@ -1,7 +1,7 @@
 package io.rum.jcache;
 
 import io.rum.jcache.configuration.RumSettings;
-import io.rum.jcache.store.LocalStoreFactory;
+import io.rum.jcache.remote.SlaveStoreFactory;
 import io.rum.jcache.store.StoreFactory;
 import java.net.URI;
 import java.util.ArrayList;
@@ -20,10 +20,12 @@ import javax.cache.spi.CachingProvider;
  * The RUM JCache provider, found by {@code Caching.getCachingProvider()} through
  * {@code META-INF/services/javax.cache.spi.CachingProvider}.
  *
- * <p>{@link #getDefaultURI()} is the in-process mode: entries live in this JVM, nothing to
- * configure. Which {@link StoreFactory} serves a CacheManager is decided when it is created: the
- * property {@value RumSettings#STORE_FACTORY} names one, else the first factory found by
- * {@link ServiceLoader} that accepts the URI and properties, else the in-process one.
+ * <p>{@link #getDefaultURI()} is the in-process mode: entries live on slaves embedded in this JVM,
+ * nothing to configure. With the property {@code rum.machines} (or a URI naming a configuration
+ * file that sets it) entries live on the slaves of that machines.csv. Which {@link StoreFactory}
+ * serves a CacheManager is decided when it is created: the property {@value RumSettings#STORE_FACTORY}
+ * names one, else the first factory found by {@link ServiceLoader} that accepts the URI and
+ * properties, else the slaves' one ({@link SlaveStoreFactory}).
  */
 public final class RumCachingProvider implements CachingProvider {
     /** The default URI: in-process mode. */
@@ -63,7 +65,7 @@ public final class RumCachingProvider implements CachingProvider {
                 return f.open(uri, properties);
             }
         }
-        return new LocalStoreFactory().open(uri, properties);
+        return new SlaveStoreFactory().open(uri, properties);
     }
 
     /** Forgets a closed manager. */

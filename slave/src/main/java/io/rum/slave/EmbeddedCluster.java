@@ -9,6 +9,8 @@ import io.rum.net.reliability.TransportConfig;
 import io.rum.net.transport.Transport;
 
 import java.util.ArrayList;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.SystemEpochClock;
 import java.util.List;
 
 /**
@@ -36,6 +38,15 @@ public final class EmbeddedCluster implements AutoCloseable
 
     public static EmbeddedCluster start(final int slaves, final SlaveConfiguration configuration)
     {
+        return start(slaves, configuration, SystemEpochClock.INSTANCE);
+    }
+
+    /**
+     * Starts {@code slaves} slaves whose cache entries expire by {@code epochClock}.
+     */
+    public static EmbeddedCluster start(final int slaves, final SlaveConfiguration configuration,
+        final EpochClock epochClock)
+    {
         if (slaves < 1 || slaves > 1024)
         {
             throw new IllegalArgumentException("slaves must be 1..1024: " + slaves);
@@ -45,7 +56,7 @@ public final class EmbeddedCluster implements AutoCloseable
         {
             for (int id = 1; id <= slaves; id++)
             {
-                cluster.servers.add(SlaveServer.inProcess(cluster.network, id, configuration));
+                cluster.servers.add(SlaveServer.inProcess(cluster.network, id, configuration, epochClock));
                 cluster.members.add(new Member(id, 1.0));
             }
         }

@@ -22,7 +22,11 @@ import io.rum.net.transport.RpcRouter;
 import io.rum.net.transport.Services;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import io.rum.slave.cache.CacheService;
+import io.rum.slave.cache.PublicationSink;
+import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemNanoClock;
 
 import java.nio.charset.StandardCharsets;
@@ -53,17 +57,21 @@ public final class SlaveServer implements AutoCloseable
     private final SlaveStateMachine stateMachine;
     private final SlaveConfiguration configuration;
     private final LeaseTable leases;
+    private final CacheService cacheService;
     private final NanoClock clock = SystemNanoClock.INSTANCE;
     private volatile Consumer<String> log = System.out::println;
     private volatile RpcHandler pingHandler;
     private HeartbeatAgent heartbeat;
     private boolean closed;
 
+    /** How often the cache service sweeps expired entries and silent subscriptions. */
+    public static final long CACHE_SWEEP_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(10);
+
     /** How often expired leases are looked for. */
     public static final long LEASE_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private SlaveServer(final int nodeId, final SlaveConfiguration configuration,
-        final Function<TransportConfig, ReliableTransport> transportFactory)
+        final Function<TransportConfig, ReliableTransport> transportFactory, final EpochClock epochClock)
     {
         this.configuration = configuration;
         this.allocator = new SizeClassAllocator(configuration.allocatorConfiguration());
@@ -80,10 +88,15 @@ public final class SlaveServer implements AutoCloseable
             throw ex;
         }
         this.leases = new LeaseTable(configuration.leaseConfig());
+        this.cacheService = new CacheService(nodeId, allocator, epochClock, transport.maxMessageLength(),
+            new PublicationSink(transport));
         transport.serve(new RpcRouter()
             .route(Services.MEMORY_FIRST, Services.MEMORY_LAST, this::onMemoryRequest)
-            .route(Services.HEARTBEAT_FIRST, Services.HEARTBEAT_LAST, this::onHeartbeatRequest));
+            .route(Services.HEARTBEAT_FIRST, Services.HEARTBEAT_LAST, this::onHeartbeatRequest)
+            .route(Services.CACHE_FIRST, Services.CACHE_LAST, (src, request, offset, length, response) ->
+                cacheService.apply(src, request, offset, length, response, clock.nanoTime())));
         transport.addTimer(LEASE_CHECK_INTERVAL_NS, this::expireLeases);
+        transport.addTimer(CACHE_SWEEP_INTERVAL_NS, cacheService::onTimer);
     }
 
     private void onMemoryRequest(
@@ -204,7 +217,7 @@ public final class SlaveServer implements AutoCloseable
      */
     public static SlaveServer udp(final Machines machines, final int nodeId, final SlaveConfiguration configuration)
     {
-        return new SlaveServer(nodeId, configuration, config -> Transports.udp(machines, config));
+        return new SlaveServer(nodeId, configuration, config -> Transports.udp(machines, config), SystemEpochClock.INSTANCE);
     }
 
     /**
@@ -220,7 +233,8 @@ public final class SlaveServer implements AutoCloseable
     {
         return new SlaveServer(nodeId, configuration, config -> Transports.udp(machines, config,
             io.rum.net.medium.UdpMedium.DEFAULT_MAX_FRAME_LENGTH, medium -> new io.rum.net.medium.FaultInjectingMedium(
-                medium, io.rum.net.medium.FaultPlan.none().drop(dropRate), seed, SystemNanoClock.INSTANCE)));
+                medium, io.rum.net.medium.FaultPlan.none().drop(dropRate), seed, SystemNanoClock.INSTANCE)),
+            SystemEpochClock.INSTANCE);
     }
 
     /**
@@ -229,7 +243,16 @@ public final class SlaveServer implements AutoCloseable
     public static SlaveServer inProcess(
         final InProcessNetwork network, final int nodeId, final SlaveConfiguration configuration)
     {
-        return new SlaveServer(nodeId, configuration, config -> Transports.inProcess(network, config));
+        return inProcess(network, nodeId, configuration, SystemEpochClock.INSTANCE);
+    }
+
+    /**
+     * Starts a slave of an in-process cluster whose cache entries expire by {@code epochClock} (tests drive it).
+     */
+    public static SlaveServer inProcess(final InProcessNetwork network, final int nodeId,
+        final SlaveConfiguration configuration, final EpochClock epochClock)
+    {
+        return new SlaveServer(nodeId, configuration, config -> Transports.inProcess(network, config), epochClock);
     }
 
     public int nodeId()
@@ -262,7 +285,7 @@ public final class SlaveServer implements AutoCloseable
      */
     public String statsText()
     {
-        return stateMachine.statsText();
+        return stateMachine.statsText() + "\ncache: " + cacheService.statsText();
     }
 
     /** Stops serving and releases the memory. Idempotent; safe from a shutdown hook. */

@@ -58,6 +58,15 @@ public interface EntryStore extends AutoCloseable {
      */
     StoreEntry get(byte[] key, Duration accessTtl);
 
+    /**
+     * Reads one entry for a conditional operation (replace, putIfAbsent, invoke, remove with an old value): the
+     * owner's current state, never a locally cached copy, since a stale version only costs a failed
+     * compare-and-set and a retry. Stores without a local tier read as {@link #get} does.
+     */
+    default StoreEntry getForUpdate(byte[] key) {
+        return get(key, null);
+    }
+
     /** {@link #get} for many keys; the result list is in the order of {@code keys}. */
     List<StoreEntry> getAll(List<byte[]> keys, Duration accessTtl);
 

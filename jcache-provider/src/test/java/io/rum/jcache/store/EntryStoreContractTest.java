@@ -125,6 +125,8 @@ public abstract class EntryStoreContractTest {
         final long v1 = store.put(b("k"), b("a"), Duration.ETERNAL, null, false).version();
         final StoreWrite ok = store.compareAndSet(b("k"), v1, b("b"), null);
         assertTrue(ok.applied());
+        assertEquals(v1, ok.previousVersion());
+        assertArrayEquals(b("a"), ok.previousValue(), "an applied compare-and-set answers the value it replaced");
         final StoreWrite stale = store.compareAndSet(b("k"), v1, b("c"), null);
         assertFalse(stale.applied());
         assertEquals(ok.version(), stale.previousVersion());
@@ -143,6 +145,7 @@ public abstract class EntryStoreContractTest {
         final long v1 = store.put(b("k"), b("a"), Duration.ETERNAL, null, false).version();
         final StoreWrite w = store.compareAndSet(b("k"), v1, null, null);
         assertTrue(w.applied());
+        assertArrayEquals(b("a"), w.previousValue(), "a compare-and-set removal answers the value it removed");
         assertEquals(EntryStore.NO_VERSION, w.version());
         assertFalse(store.get(b("k"), null).isPresent());
     }

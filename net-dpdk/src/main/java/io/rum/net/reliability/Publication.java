@@ -74,7 +74,12 @@ final class Publication implements StreamPublication
     private long nakResentUpTo = -1;
     private long nakResentAtNs;
 
-    Publication(final ReliableTransport transport, final int nodeId, final int streamId)
+    /**
+     * @param firstSequence the sequence of the first frame: above any an earlier publication of the same pair in
+     *                      this incarnation used, so the receiver takes the new stream for a restart, not for stale
+     *                      duplicates (see {@link ReliableTransport#releasePublication}).
+     */
+    Publication(final ReliableTransport transport, final int nodeId, final int streamId, final long firstSequence)
     {
         this.transport = transport;
         this.nodeId = nodeId;
@@ -87,6 +92,16 @@ final class Publication implements StreamPublication
         this.maxMessageLength = (int)Math.min(config.maxMessageLength(), (long)(logFrames / 2) * chunk);
         this.receiverWindow = config.streamWindowFrames();
         this.rtoNs = config.initialRtoNs();
+        this.initialSequence = firstSequence;
+        this.sent = firstSequence;
+        PUBLISHED.setRelease(this, firstSequence);
+        ACKNOWLEDGED.setRelease(this, firstSequence);
+    }
+
+    /** @return the sequence after the last frame published. */
+    long publishedPosition()
+    {
+        return (long)PUBLISHED.getAcquire(this);
     }
 
     @Override

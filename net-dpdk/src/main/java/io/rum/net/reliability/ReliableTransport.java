@@ -75,6 +75,8 @@ public final class ReliableTransport implements Transport, Agent
         new ManyToOneConcurrentArrayQueue<>(SUBMISSION_QUEUE_CAPACITY);
     private final ConcurrentHashMap<Long, Publication> publicationsByKey = new ConcurrentHashMap<>();
     private volatile Publication[] publications = new Publication[0];
+    /** Where the next publication's sequences start: past every released one's, see releasePublication. */
+    private long nextPublicationSequence;
     private volatile Timer[] timers = new Timer[0];
     private volatile Int2ObjectHashMap<StreamHandler> streamHandlers = new Int2ObjectHashMap<>();
     private volatile RpcHandler rpcHandler;
@@ -283,13 +285,35 @@ public final class ReliableTransport implements Transport, Agent
         {
             throw new IllegalStateException("too many publications: " + config.maxStreams());
         }
-        final Publication publication = new Publication(this, nodeId, streamId);
+        final Publication publication = new Publication(this, nodeId, streamId, nextPublicationSequence);
         publicationsByKey.put(key, publication);
         final Publication[] old = publications;
         final Publication[] grown = java.util.Arrays.copyOf(old, old.length + 1);
         grown[old.length] = publication;
         publications = grown;
         return publication;
+    }
+
+    @Override
+    public synchronized void releasePublication(final int nodeId, final int streamId)
+    {
+        final Publication removed = publicationsByKey.remove(key(nodeId, streamId));
+        if (null == removed)
+        {
+            return;
+        }
+        nextPublicationSequence = Math.max(nextPublicationSequence, removed.publishedPosition() + 1);
+        final Publication[] old = publications;
+        final Publication[] shrunk = new Publication[old.length - 1];
+        int n = 0;
+        for (final Publication p : old)
+        {
+            if (p != removed)
+            {
+                shrunk[n++] = p;
+            }
+        }
+        publications = shrunk;
     }
 
     @Override

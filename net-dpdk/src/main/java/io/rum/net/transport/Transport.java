@@ -43,6 +43,13 @@ public interface Transport extends AutoCloseable
     StreamPublication publication(int nodeId, int streamId);
 
     /**
+     * Forgets a publication: messages not yet acknowledged are dropped, and a later {@link #publication} of the
+     * same pair starts a new stream (the receiver is told the publisher restarted). Lets a server that publishes
+     * to clients that come and go keep its publications bounded. Does nothing if there is none.
+     */
+    void releasePublication(int nodeId, int streamId);
+
+    /**
      * Registers the handler for messages arriving on a stream from any node.
      */
     void subscribe(int streamId, StreamHandler handler);

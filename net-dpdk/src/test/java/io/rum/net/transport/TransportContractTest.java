@@ -445,6 +445,24 @@ public abstract class TransportContractTest
         assertEquals(2_000, received.size());
     }
 
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aReleasedPublicationStartsAFreshStreamWhenPublishedAgain() throws InterruptedException
+    {
+        server.start();
+        final ReliableTransport client = startNode(CLIENT);
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[8]);
+        offerAll(client.publication(SERVER, ServerRecorder.RECORDED_STREAM), message, 0, 500);
+        await(() -> server.recorded().size() >= 500, "first stream's messages delivered" + context());
+        client.releasePublication(SERVER, ServerRecorder.RECORDED_STREAM);
+        client.releasePublication(SERVER, ServerRecorder.RECORDED_STREAM); // a second release does nothing
+        offerAll(client.publication(SERVER, ServerRecorder.RECORDED_STREAM), message, 1_000_000, 1_000_500);
+        await(() -> server.recorded().size() >= 1_000, "second stream's messages delivered" + context());
+        assertEquals(1, server.publisherRestarts(), "the new stream is seen as a restart, not as stale duplicates");
+        assertEquals(1_000, server.recorded().size());
+        assertEquals(1_000_499L, server.recorded().get(999));
+    }
+
     private static void offerAll(final StreamPublication publication, final UnsafeBuffer message, final long from,
         final long to)
     {

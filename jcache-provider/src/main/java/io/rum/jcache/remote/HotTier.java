@@ -1,0 +1,209 @@
+package io.rum.jcache.remote;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.rum.jcache.configuration.HotTierSettings;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import org.agrona.collections.Long2LongHashMap;
+
+/**
+ * The Caffeine hot tier of one cache in one client JVM: serialized entries this client read or wrote, served
+ * without a round trip until the owning slave says they changed.
+ *
+ * <h2>Staying correct</h2>
+ * <ul>
+ * <li><b>Invalidation.</b> Every change on a slave carries its partition's sequence number and is sent to every
+ *     subscribed client ({@link #onChange}). An entry remembers the sequence at which it was read or written and
+ *     is dropped by any change with a higher one; a change the writer itself made (same sequence) leaves the
+ *     writer's entry alone, which gives read-your-writes without a round trip.</li>
+ * <li><b>Gaps.</b> Sequences of a partition arrive in order on a reliable stream, so a skip means a message was
+ *     lost: every entry of that partition is dropped (repair). A slave that restarts or drops a message sends
+ *     RESET or restarts its stream: the tier forgets everything ({@link #clear}). A slave whose subscription is
+ *     not confirmed (not yet, or lost after silence) gives the tier nothing to keep.</li>
+ * <li><b>Read/invalidate race.</b> A read's answer may arrive after a newer change's message. Before each remote
+ *     read, the reader takes the stamp of the key's stripe (4096 stripes by key hash); every message bumps its
+ *     stripe; after inserting, the reader checks the stamp and withdraws its entry if it moved. Either the
+ *     message's removal runs after the insert, or the reader sees the moved stamp.</li>
+ * <li><b>Expiry.</b> An entry is kept no longer than the slave said it would live (or the tier's TTL), measured
+ *     on this JVM's monotonic clock from the answer, so it never outlives the slave's deadline by more than one
+ *     one-way delay. Caches whose reads change the expiry (access expiry) bypass the tier for reads.</li>
+ * </ul>
+ * Conditional operations (putIfAbsent, replace, invoke, remove with an old value) always go to the owner.
+ */
+final class HotTier {
+    private static final int STRIPES = 4096;
+    private final long cacheId;
+    private final Cache<ByteKey, HotEntry> entries;
+    private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
+    private final Long2LongHashMap lastSequence = new Long2LongHashMap(0);
+    private final Set<Integer> subscribedSlaves = ConcurrentHashMap.newKeySet();
+    private final long ttlNs;
+    private final LongAdder gaps = new LongAdder();
+    private final LongAdder invalidations = new LongAdder();
+    private final LongAdder resets = new LongAdder();
+
+    HotTier(long cacheId, HotTierSettings settings) {
+        this.cacheId = cacheId;
+        this.ttlNs = settings.ttlNs();
+        final Caffeine<Object, Object> builder = Caffeine.newBuilder().expireAfterWrite(settings.ttlNs(),
+            TimeUnit.NANOSECONDS).executor(Runnable::run);
+        this.entries = settings.maxBytes() > 0
+            ? builder.maximumWeight(settings.maxBytes())
+                .<ByteKey, HotEntry>weigher((k, e) -> k.bytes.length + e.value.length + 64).build()
+            : builder.maximumSize(settings.maxEntries()).build();
+    }
+
+    long cacheId() {
+        return cacheId;
+    }
+
+    /** A cached entry: value bytes, version, and where it came from. */
+    record HotEntry(byte[] value, long version, int partition, int owner, long sequence, long deadlineNs) {
+    }
+
+    /** @return the live entry for a key, or null. */
+    HotEntry get(ByteKey key, long nowNs) {
+        final HotEntry e = entries.getIfPresent(key);
+        if (e == null) {
+            return null;
+        }
+        if (e.deadlineNs - nowNs <= 0) {
+            entries.asMap().remove(key, e);
+            return null;
+        }
+        return e;
+    }
+
+    /** @return the stamp to take before a remote read of this key. */
+    long stamp(ByteKey key) {
+        return stripes.get(key.stripe());
+    }
+
+    /**
+     * Keeps what a read or a write of this client learned, if the owner's subscription is confirmed, the answer
+     * is not older than what the tier holds, and no change message overtook it (the stamp).
+     *
+     * @param lifeMs ms the slave said the entry lives; negative = never.
+     */
+    void offer(ByteKey key, long stamp, byte[] value, long version, int partition, int owner, long sequence,
+               long lifeMs, long nowNs) {
+        final long lifeNs = lifeMs < 0 ? ttlNs : Math.min(ttlNs, TimeUnit.MILLISECONDS.toNanos(lifeMs));
+        if (!subscribedSlaves.contains(owner) || value == null || lifeNs <= 0) {
+            // Nothing to keep, but what the tier holds is not newer than this answer: it must go.
+            entries.asMap().computeIfPresent(key, (k, e) -> e.sequence <= sequence ? null : e);
+            return;
+        }
+        final HotEntry fresh = new HotEntry(value, version, partition, owner, sequence, nowNs + lifeNs);
+        final HotEntry kept = entries.asMap().merge(key, fresh, (old, neu) -> old.sequence > neu.sequence ? old : neu);
+        if (kept == fresh && stripes.get(key.stripe()) != stamp) {
+            entries.asMap().remove(key, fresh);
+        }
+    }
+
+    /** Forgets one key (this client changed it in a way the tier cannot mirror). */
+    void invalidate(ByteKey key) {
+        stripes.incrementAndGet(key.stripe());
+        entries.invalidate(key);
+    }
+
+    /** A change message from the owning slave. Runs in the transport's duty cycle: never blocks. */
+    void onChange(int partition, long sequence, byte[] keyBytes) {
+        invalidations.increment();
+        final ByteKey key = new ByteKey(keyBytes);
+        stripes.incrementAndGet(key.stripe());
+        final boolean gap;
+        synchronized (lastSequence) {
+            final long last = lastSequence.get(partition);
+            gap = last != 0 && sequence > last + 1;
+            if (sequence > last) {
+                lastSequence.put(partition, sequence);
+            }
+        }
+        entries.asMap().computeIfPresent(key, (k, e) -> e.sequence < sequence ? null : e);
+        if (gap) {
+            gaps.increment();
+            entries.asMap().values().removeIf(e -> e.partition == partition);
+        }
+    }
+
+    /** The owner confirmed (or renewed) the subscription; {@code fresh}: it had none, so changes may be lost. */
+    void subscribed(int node, boolean fresh) {
+        if (fresh || !subscribedSlaves.contains(node)) {
+            forgetSlave(node);
+        }
+        subscribedSlaves.add(node);
+    }
+
+    /** Drops what came from a slave and stops keeping its entries until it is subscribed again. */
+    void forgetSlave(int node) {
+        subscribedSlaves.remove(node);
+        resets.increment();
+        bumpAll();
+        entries.asMap().values().removeIf(e -> e.owner == node);
+        synchronized (lastSequence) {
+            lastSequence.clear();
+        }
+    }
+
+    /** Forgets everything (placement changed, the cache was cleared, or a slave asked for a reset). */
+    void clear() {
+        resets.increment();
+        bumpAll();
+        entries.invalidateAll();
+        synchronized (lastSequence) {
+            lastSequence.clear();
+        }
+    }
+
+    private void bumpAll() {
+        for (int i = 0; i < STRIPES; i++) {
+            stripes.incrementAndGet(i);
+        }
+    }
+
+    long size() {
+        return entries.estimatedSize();
+    }
+
+    @Override
+    public String toString() {
+        return "hot tier: " + entries.estimatedSize() + " entries, " + invalidations.sum() + " invalidations, " +
+            gaps.sum() + " gaps repaired, " + resets.sum() + " resets";
+    }
+
+    /** Key bytes with content equality and a cached hash; the stripe comes from the same hash. */
+    static final class ByteKey {
+        final byte[] bytes;
+        final long hash64;
+        private final int hash;
+
+        ByteKey(byte[] bytes) {
+            this(bytes, io.rum.allocator.placement.KeyHash.hash(bytes));
+        }
+
+        ByteKey(byte[] bytes, long hash64) {
+            this.bytes = bytes;
+            this.hash64 = hash64;
+            this.hash = (int) (hash64 ^ (hash64 >>> 32));
+        }
+
+        int stripe() {
+            return hash & (STRIPES - 1);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ByteKey other && hash64 == other.hash64 && Arrays.equals(bytes, other.bytes);
+        }
+    }
+}
