@@ -36,6 +36,13 @@ public final class BenchMain
                 BenchReport.update(Path.of("docs", "BENCHMARKS.md"), "memory",
                     "./rum bench memory" + options.commandLineSuffix(), markdown, options.write());
             }
+            case "peers" ->
+            {
+                final BenchOptions options = BenchOptions.parse(Arrays.copyOfRange(args, 1, args.length));
+                final String markdown = new PeersBench(options).run();
+                BenchReport.update(Path.of("docs", "BENCHMARKS.md"), "peers",
+                    "./rum bench peers" + options.commandLineSuffix(), markdown, options.write());
+            }
             case "jmh" ->
             {
                 final String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -68,16 +75,26 @@ public final class BenchMain
 
               memory      RumSegment sequential and random page reads and writes against bare READ/WRITE RPCs
                           (the raw transport bandwidth) in the same run, and the alloc/free rate.
+
+              peers       RUM against the caches users would pick instead, in one run: hot-tier get against
+                          Caffeine's JCache adapter and Ehcache 3 (JMH, one fork per provider, value type,
+                          statistics off/on, 1 and 2 threads); remote get/put latency (p50/p99/p999, 1 outstanding)
+                          and throughput (16 callers) of 64 B / 1 KiB / 16 KiB values and getAll/putAll of 100 keys
+                          against Hazelcast (member in a child JVM, client here, JCache, BINARY, no backups), for RUM
+                          over UDP and DPDK memif (one slave in a child JVM, hot tier off; the raw C memif ping-pong
+                          as the DPDK floor). Peers or RUM modes that cannot run here are reported with the reason.
+                          Prints each peer's configuration. About 8-12 minutes; --quick about 1.5-3.
+
               jmh [regex]  the JMH benchmarks (frame codec against a plain copy; in-process round trip) with
                           -prof gc, so allocation per operation is reported (gc.alloc.rate.norm, B/op).
 
-            Options of transport:
+            Options of transport, memory and peers:
               --quick           fewer iterations (a smoke run; figures are noisy)
               --calls N         measured calls per latency row (default 50000)
               --seconds S       seconds per throughput row (default 3)
               --no-write        print only; do not update docs/BENCHMARKS.md
-              --idle backoff|yield|spin   the pollers' idle strategy (default: a node's default, backoff); the
-                          memif rows run with it and with busy polling
+              --idle backoff|yield|spin   transport only: the pollers' idle strategy (default: a node's
+                          default, backoff); the memif rows run with it and with busy polling
             """);
     }
 }

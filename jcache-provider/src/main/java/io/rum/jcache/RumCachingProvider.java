@@ -1,9 +1,11 @@
 package io.rum.jcache;
 
+import io.rum.jcache.configuration.ConfigFile;
 import io.rum.jcache.configuration.RumSettings;
 import io.rum.jcache.remote.SlaveStoreFactory;
 import io.rum.jcache.store.StoreFactory;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,10 +44,36 @@ public final class RumCachingProvider implements CachingProvider {
             final Map<URI, RumCacheManager> byUri = managers.computeIfAbsent(loader, l -> new HashMap<>());
             RumCacheManager manager = byUri.get(u);
             if (manager == null || manager.isClosed()) {
-                manager = new RumCacheManager(this, u, loader, props, storeFactory(u, props, loader));
+                final Path file = ConfigFile.pathOf(u);
+                final ConfigFile config = file == null ? null : ConfigFile.read(file);
+                final Properties effective = config == null ? props : config.merge(props);
+                manager = new RumCacheManager(this, u, loader, effective, storeFactory(u, effective, loader));
+                if (config != null) {
+                    declareCaches(manager, config, loader);
+                }
                 byUri.put(u, manager);
             }
             return manager;
+        }
+    }
+
+    /** Creates the caches a configuration file declares; a mistake closes the manager and names the line. */
+    private static void declareCaches(RumCacheManager manager, ConfigFile config, ClassLoader loader) {
+        try {
+            for (final String name : config.cacheNames()) {
+                try {
+                    manager.createCache(name, config.cacheConfiguration(name, loader));
+                } catch (CacheException e) {
+                    if (e.getMessage() != null && e.getMessage().startsWith(config.path().toString())) {
+                        throw e;
+                    }
+                    throw new CacheException(config.path() + ":" + config.lineOf(name) + ": cache " + name
+                        + " cannot be created: " + e.getMessage(), e);
+                }
+            }
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
         }
     }
 

@@ -176,7 +176,7 @@ final class Publication implements StreamPublication
     {
         if (peer == Medium.NO_ROUTE)
         {
-            peer = transport.medium().resolve(nodeId);
+            peer = transport.resolve(nodeId);
             if (peer == Medium.NO_ROUTE)
             {
                 return 0;

@@ -294,6 +294,22 @@ public final class ReliableTransport implements Transport, Agent
         return publication;
     }
 
+    /**
+     * The medium's route to a node, or, for a node the medium was not configured with (a client that is not in
+     * machines.csv), the address its session with this server last called from: so a server can publish to the
+     * clients that call it. Duty cycle only.
+     */
+    int resolve(final int nodeId)
+    {
+        final int peer = medium.resolve(nodeId);
+        if (peer != Medium.NO_ROUTE)
+        {
+            return peer;
+        }
+        final ServerSession session = serverSessions.get(nodeId);
+        return null == session ? Medium.NO_ROUTE : session.peer;
+    }
+
     @Override
     public synchronized void releasePublication(final int nodeId, final int streamId)
     {

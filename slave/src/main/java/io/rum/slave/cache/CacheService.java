@@ -10,6 +10,7 @@ import io.rum.allocator.protocol.cache.Invalidation;
 import io.rum.net.transport.ResponseWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.agrona.DirectBuffer;
@@ -74,6 +75,8 @@ public final class CacheService
     private final UnsafeBuffer message = new UnsafeBuffer(new byte[256]);
     private final UnsafeBuffer resetMessage = new UnsafeBuffer(new byte[Invalidation.HEADER_LENGTH]);
     private final List<EntryTable> sweepOrder = new ArrayList<>();
+    /** Per key hash, the largest value an earlier item of the batch being checked writes (see onItems). */
+    private final Long2LongHashMap batchValues = new Long2LongHashMap(0);
     /** Subscriptions per client stream (one stream carries all caches' messages): released at zero. */
     private final Long2LongHashMap streamUsers = new Long2LongHashMap(0);
     private long versionCounter;
@@ -171,38 +174,40 @@ public final class CacheService
             case CacheOpcode.SUBSCRIBE ->
             {
                 Subscribers s = subscribers.get(cacheId);
-                if (null == s)
+                final int stream = CacheRequest.argument(request, offset);
+                final boolean existed = null != s && s.contains(src, stream);
+                if (!existed)
                 {
-                    if (subscribers.size() >= MAX_CACHES)
+                    // Every refusal is decided before the stream is opened: a stream opened for a refused
+                    // subscription would never be released (no subscription ends on it). An empty Subscribers is
+                    // only added once the subscription is sure, so it cannot hold a cache slot for nothing.
+                    if (null == s && subscribers.size() >= MAX_CACHES)
                     {
                         fail(response, Status.NOT_ALLOWED, nowMs, "slave " + nodeId + " has subscribers for " +
                             MAX_CACHES + " caches already");
                         return;
                     }
-                    s = new Subscribers();
-                    subscribers.put(cacheId, s);
-                }
-                final int stream = CacheRequest.argument(request, offset);
-                final boolean existed = s.contains(src, stream);
-                if (!existed && streamUsers.get(streamKey(src, stream)) == 0 && !sink.open(src, stream))
-                {
-                    fail(response, Status.NOT_ALLOWED, nowMs, "slave " + nodeId + " cannot open another stream for " +
-                        "client " + src + ": it serves as many as its transport holds");
-                    return;
-                }
-                final int renewed = s.renew(src, stream, nowNs);
-                if (!existed && renewed != Subscribers.FULL)
-                {
+                    if (null != s && s.size() >= Subscribers.MAX)
+                    {
+                        fail(response, Status.NOT_ALLOWED, nowMs, "cache " + Long.toHexString(cacheId) + " has " +
+                            Subscribers.MAX + " subscribers already on slave " + nodeId);
+                        return;
+                    }
                     final long key = streamKey(src, stream);
+                    if (streamUsers.get(key) == 0 && !sink.open(src, stream))
+                    {
+                        fail(response, Status.NOT_ALLOWED, nowMs, "slave " + nodeId + " cannot open another stream " +
+                            "for client " + src + ": it serves as many as its transport holds");
+                        return;
+                    }
+                    if (null == s)
+                    {
+                        s = new Subscribers();
+                        subscribers.put(cacheId, s);
+                    }
                     streamUsers.put(key, streamUsers.get(key) + 1);
                 }
-                if (renewed == Subscribers.FULL)
-                {
-                    fail(response, Status.NOT_ALLOWED, nowMs, "cache " + Long.toHexString(cacheId) + " has " +
-                        Subscribers.MAX + " subscribers already on slave " + nodeId);
-                    return;
-                }
-                ok(response, nowMs, renewed);
+                ok(response, nowMs, s.renew(src, stream, nowNs));
             }
             case CacheOpcode.CLOCK -> ok(response, nowMs, 0);
             case CacheOpcode.UNSUBSCRIBE ->
@@ -211,6 +216,12 @@ public final class CacheService
                 if (null != s)
                 {
                     s.remove(src, CacheRequest.argument(request, offset), this::onSubscriptionEnded);
+                    if (s.size() == 0)
+                    {
+                        // Without subscribers it is nothing but a taken slot of MAX_CACHES: kept, 4096 caches
+                        // subscribed once over a slave's life would refuse every later SUBSCRIBE.
+                        subscribers.remove(cacheId);
+                    }
                 }
                 ok(response, nowMs, 0);
             }
@@ -221,16 +232,27 @@ public final class CacheService
     /** The duty cycle's timer: sweeps expired entries and drops silent subscriptions. */
     public void onTimer(final long nowNs)
     {
-        for (final Subscribers s : subscribers.values())
+        for (final Iterator<Subscribers> i = subscribers.values().iterator(); i.hasNext(); )
         {
+            final Subscribers s = i.next();
             s.expire(nowNs, SUBSCRIPTION_EXPIRY_NS, this::onSubscriptionEnded);
+            if (s.size() == 0)
+            {
+                i.remove(); // as in UNSUBSCRIBE: an empty Subscribers must not hold a slot of MAX_CACHES
+            }
         }
         if (sweepOrder.isEmpty())
         {
             return;
         }
         final long nowMs = clock.time();
-        final EntryTable table = sweepOrder.get(sweepNext++ % sweepOrder.size());
+        // Wrap explicitly: "sweepNext++ % size" turns negative once the int overflows (2^31 ticks, 248 days of a
+        // 10 ms timer) and every later tick then throws IndexOutOfBoundsException, so nothing is swept any more.
+        if (sweepNext >= sweepOrder.size())
+        {
+            sweepNext = 0;
+        }
+        final EntryTable table = sweepOrder.get(sweepNext++);
         table.sweep(SWEEP_SLOTS_PER_TICK, nowMs, (t, record) ->
         {
             expiredBySweep++;
@@ -266,6 +288,9 @@ public final class CacheService
         EntryTable table = tables.get(cacheId);
         // Pass 1: validate every item and bound the response, before changing anything.
         long bound = CacheResponse.HEADER_LENGTH;
+        final boolean writesValues = opcode == CacheOpcode.PUT || opcode == CacheOpcode.PUT_IF_ABSENT ||
+            opcode == CacheOpcode.COMPARE_AND_SET;
+        batchValues.clear();
         items.wrap(request, offset, length);
         for (int i = 0; i < count; i++)
         {
@@ -281,12 +306,29 @@ public final class CacheService
                 return;
             }
             bound += CacheResponse.ITEM_HEADER_LENGTH;
+            final long hash = EntryTable.hash(request, items.keyOffset(), items.keyLength());
+            long valueBound = 0;
             if (null != table)
             {
-                final long record = table.find(EntryTable.hash(request, items.keyOffset(), items.keyLength()), request,
-                    items.keyOffset(), items.keyLength());
-                bound += record == EntryTable.NONE ? 0 : table.valueLength(record);
+                final long record = table.find(hash, request, items.keyOffset(), items.keyLength());
+                valueBound = record == EntryTable.NONE ? 0 : table.valueLength(record);
             }
+            if (writesValues)
+            {
+                // An item answers at most one value: the key's value when it runs. If an earlier item of this
+                // batch wrote the key, that is the earlier item's value, not the one stored now (a put answering
+                // the previous value, a failed put-if-absent or compare-and-set answering the current one, or an
+                // expired write). Bounding by the stored value alone let such a batch pass this check, then fail
+                // in pass 2 (the response writer refuses more than the largest message) with items applied.
+                // Keyed by hash: a collision only makes the bound larger.
+                final long written = batchValues.get(hash);
+                valueBound = Math.max(valueBound, written);
+                if (items.valueLength() > written)
+                {
+                    batchValues.put(hash, items.valueLength());
+                }
+            }
+            bound += valueBound;
         }
         if (items.hasTrailingBytes())
         {
