@@ -46,6 +46,8 @@ final class HotTier {
     private final LongAdder gaps = new LongAdder();
     private final LongAdder invalidations = new LongAdder();
     private final LongAdder resets = new LongAdder();
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
 
     HotTier(long cacheId, HotTierSettings settings) {
         this.cacheId = cacheId;
@@ -70,12 +72,15 @@ final class HotTier {
     HotEntry get(ByteKey key, long nowNs) {
         final HotEntry e = entries.getIfPresent(key);
         if (e == null) {
+            misses.increment();
             return null;
         }
         if (e.deadlineNs - nowNs <= 0) {
             entries.asMap().remove(key, e);
+            misses.increment();
             return null;
         }
+        hits.increment();
         return e;
     }
 
@@ -168,6 +173,14 @@ final class HotTier {
 
     long size() {
         return entries.estimatedSize();
+    }
+
+    long hits() {
+        return hits.sum();
+    }
+
+    long misses() {
+        return misses.sum();
     }
 
     @Override

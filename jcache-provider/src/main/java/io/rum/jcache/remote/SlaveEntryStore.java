@@ -62,6 +62,21 @@ public final class SlaveEntryStore implements EntryStore {
         return KeyHash.hash(("cache:" + cacheName).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** @return reads served by the hot tier (0 without one). Reach it with {@code cache.unwrap(SlaveEntryStore.class)}. */
+    public long hotTierHits() {
+        return tier == null ? 0 : tier.hits();
+    }
+
+    /** @return plain reads the hot tier could not serve, which went to a slave (0 without a tier). */
+    public long hotTierMisses() {
+        return tier == null ? 0 : tier.misses();
+    }
+
+    /** @return entries in the hot tier now (estimate; 0 without one). */
+    public long hotTierSize() {
+        return tier == null ? 0 : tier.size();
+    }
+
     /** @return the hot tier's description, or null without one. */
     public String hotTierText() {
         return tier == null ? null : tier.toString();
