@@ -1,5 +1,7 @@
 package io.rum.slave;
 
+import io.rum.net.Transports;
+
 import io.rum.net.config.ConfigException;
 import io.rum.net.config.Machines;
 import io.rum.net.config.MachinesCsv;
@@ -130,7 +132,10 @@ public final class SlaveMain
             }
             else
             {
-                server = SlaveServer.udp(machines, id, configuration);
+                // Kernel UDP unless -Drum.transport names another medium (dpdk, auto: see Transports.create).
+                server = null == System.getProperty(Transports.TRANSPORT_PROPERTY)
+                    ? SlaveServer.udp(machines, id, configuration)
+                    : SlaveServer.create(machines, id, configuration);
             }
             final int self = id;
             final int[] peers = machines.slaves().stream().mapToInt(NodeSpec::id).filter(n -> n != self).toArray();

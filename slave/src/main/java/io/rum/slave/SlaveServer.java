@@ -213,6 +213,16 @@ public final class SlaveServer implements AutoCloseable
     }
 
     /**
+     * Starts a slave over the medium {@code -Drum.transport} names (see {@link Transports#create}): DPDK with the
+     * port of its machines.csv row, or kernel UDP.
+     */
+    public static SlaveServer create(final Machines machines, final int nodeId, final SlaveConfiguration configuration)
+    {
+        return new SlaveServer(nodeId, configuration, config -> Transports.create(machines, config),
+            SystemEpochClock.INSTANCE);
+    }
+
+    /**
      * Starts a slave over kernel UDP at its address in machines.csv.
      */
     public static SlaveServer udp(final Machines machines, final int nodeId, final SlaveConfiguration configuration)

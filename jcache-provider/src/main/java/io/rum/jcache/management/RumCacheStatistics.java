@@ -64,6 +64,18 @@ public final class RumCacheStatistics implements CacheStatisticsMXBean {
         }
     }
 
+    /** @return a start time for {@link #recordGetSince}, or 0 when statistics are off (no clock read). */
+    public long startNs() {
+        return enabled ? System.nanoTime() : 0;
+    }
+
+    /** Adds the time since {@code startNs} (from {@link #startNs}) to the time spent in gets. */
+    public void recordGetSince(long startNs) {
+        if (enabled && startNs != 0) {
+            getTimeNs.add(System.nanoTime() - startNs);
+        }
+    }
+
     /** Adds to the time spent in gets. */
     public void recordGetTimeNs(long ns) {
         if (enabled) {

@@ -2,6 +2,8 @@ package io.rum.jcache.remote;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.rum.jcache.configuration.HotTierSettings;
 import java.util.Arrays;
 import java.util.Set;
@@ -49,11 +51,28 @@ final class HotTier {
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
 
-    HotTier(long cacheId, HotTierSettings settings) {
+    HotTier(long cacheId, HotTierSettings settings, Ticker ticker) {
         this.cacheId = cacheId;
         this.ttlNs = settings.ttlNs();
-        final Caffeine<Object, Object> builder = Caffeine.newBuilder().expireAfterWrite(settings.ttlNs(),
-            TimeUnit.NANOSECONDS).executor(Runnable::run);
+        // Each entry lives as long as its slave said, at most the tier's TTL: Caffeine checks it on every read
+        // with the one clock read it makes anyway.
+        final Caffeine<Object, Object> builder = Caffeine.newBuilder().ticker(ticker).executor(Runnable::run)
+            .expireAfter(new Expiry<Object, Object>() {
+                @Override
+                public long expireAfterCreate(Object key, Object value, long currentTime) {
+                    return ((HotEntry) value).lifeNs;
+                }
+
+                @Override
+                public long expireAfterUpdate(Object key, Object value, long currentTime, long currentDuration) {
+                    return ((HotEntry) value).lifeNs;
+                }
+
+                @Override
+                public long expireAfterRead(Object key, Object value, long currentTime, long currentDuration) {
+                    return currentDuration;
+                }
+            });
         this.entries = settings.maxBytes() > 0
             ? builder.maximumWeight(settings.maxBytes())
                 .<ByteKey, HotEntry>weigher((k, e) -> k.bytes.length + e.value.length + 64).build()
@@ -64,19 +83,14 @@ final class HotTier {
         return cacheId;
     }
 
-    /** A cached entry: value bytes, version, and where it came from. */
-    record HotEntry(byte[] value, long version, int partition, int owner, long sequence, long deadlineNs) {
+    /** A cached entry: value bytes, version, where it came from, and how long it may be served. */
+    record HotEntry(byte[] value, long version, int partition, int owner, long sequence, long lifeNs) {
     }
 
     /** @return the live entry for a key, or null. */
-    HotEntry get(ByteKey key, long nowNs) {
+    HotEntry get(ByteKey key) {
         final HotEntry e = entries.getIfPresent(key);
         if (e == null) {
-            misses.increment();
-            return null;
-        }
-        if (e.deadlineNs - nowNs <= 0) {
-            entries.asMap().remove(key, e);
             misses.increment();
             return null;
         }
@@ -96,14 +110,14 @@ final class HotTier {
      * @param lifeMs ms the slave said the entry lives; negative = never.
      */
     void offer(ByteKey key, long stamp, byte[] value, long version, int partition, int owner, long sequence,
-               long lifeMs, long nowNs) {
+               long lifeMs) {
         final long lifeNs = lifeMs < 0 ? ttlNs : Math.min(ttlNs, TimeUnit.MILLISECONDS.toNanos(lifeMs));
         if (!subscribedSlaves.contains(owner) || value == null || lifeNs <= 0) {
             // Nothing to keep, but what the tier holds is not newer than this answer: it must go.
             entries.asMap().computeIfPresent(key, (k, e) -> e.sequence <= sequence ? null : e);
             return;
         }
-        final HotEntry fresh = new HotEntry(value, version, partition, owner, sequence, nowNs + lifeNs);
+        final HotEntry fresh = new HotEntry(value, version, partition, owner, sequence, lifeNs);
         final HotEntry kept = entries.asMap().merge(key, fresh, (old, neu) -> old.sequence > neu.sequence ? old : neu);
         if (kept == fresh && stripes.get(key.stripe()) != stamp) {
             entries.asMap().remove(key, fresh);
