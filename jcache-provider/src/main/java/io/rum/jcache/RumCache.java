@@ -12,6 +12,7 @@ import io.rum.jcache.management.RumCacheStatistics;
 import io.rum.jcache.processor.RumEntryProcessorResult;
 import io.rum.jcache.processor.RumMutableEntry;
 import io.rum.jcache.store.EntryStore;
+import io.rum.jcache.store.HotObjects;
 import io.rum.jcache.store.KeyScan;
 import io.rum.jcache.store.PutRequest;
 import io.rum.jcache.store.StoreEntry;
@@ -82,6 +83,8 @@ public final class RumCache<K, V> implements Cache<K, V> {
     private final String name;
     private final MutableConfiguration<K, V> configuration;
     private final EntryStore store;
+    /** The store's object-level hot reads, when it has them (see {@link HotObjects}); else null. */
+    private final HotObjects hot;
     private final Serializer serializer;
     private final ClassLoader classLoader;
     private final ExpiryCalls expiry;
@@ -102,6 +105,7 @@ public final class RumCache<K, V> implements Cache<K, V> {
         this.name = name;
         this.configuration = new MutableConfiguration<>(configuration);
         this.store = store;
+        this.hot = store instanceof HotObjects h ? h : null;
         this.serializer = serializer;
         this.classLoader = manager.getClassLoader();
         this.loadExecutor = loadExecutor;
@@ -133,6 +137,16 @@ public final class RumCache<K, V> implements Cache<K, V> {
     public V get(K key) {
         requireOpen();
         final long startNs = statistics.startNs(); // the hot path reads no clock with statistics off
+        final boolean hotObjects = hot != null && expiry.isPure() && expiry.access() == null
+            && HotObjects.isImmutable(key);
+        if (hotObjects) {
+            final Object kept = hot.hotValue(key);
+            if (kept != null) {
+                statistics.recordHits(1);
+                statistics.recordGetSince(startNs);
+                return valueOf(kept);
+            }
+        }
         final byte[] kb = keyBytes(key);
         final StoreEntry e = readWithAccess(kb);
         expired(key, e.expiredValue());
@@ -140,6 +154,9 @@ public final class RumCache<K, V> implements Cache<K, V> {
         if (e.isPresent()) {
             statistics.recordHits(1);
             value = decode(e.value());
+            if (hotObjects && HotObjects.isImmutable(value)) {
+                hot.rememberDecoded(key, kb, value);
+            }
         } else {
             statistics.recordMisses(1);
             value = isReadThrough() ? loadAndStore(key, kb) : null;
@@ -984,6 +1001,11 @@ public final class RumCache<K, V> implements Cache<K, V> {
             throw new ClassCastException("value " + value.getClass().getName() + " is not a " + type.getName());
         }
         return serializer.serialize(value);
+    }
+
+    @SuppressWarnings("unchecked") // kept by this cache from a value it decoded as a V
+    private V valueOf(Object kept) {
+        return (V) kept;
     }
 
     @SuppressWarnings("unchecked") // store-by-value: the bytes were made from a V by this cache

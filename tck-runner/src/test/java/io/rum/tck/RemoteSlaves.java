@@ -48,7 +48,7 @@ public final class RemoteSlaves implements LauncherSessionListener {
                 awaitReady(slaves.get(id - 1), dir.resolve("slave-" + id + ".log"), id);
             }
             System.setProperty("rum.machines", machines.toString());
-            System.out.println("tck remote: " + count + " slave JVMs on UDP loopback, machines " + machines);
+            System.out.println("remote TCK cluster: " + count + " slave JVMs on UDP loopback, machines " + machines);
         } catch (IOException | RuntimeException e) {
             stop();
             throw new IllegalStateException("cannot start the remote TCK's slaves: " + e.getMessage(), e);

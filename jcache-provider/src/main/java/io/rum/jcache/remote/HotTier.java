@@ -3,6 +3,7 @@ package io.rum.jcache.remote;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.rum.jcache.configuration.HotTierSettings;
 import java.util.Arrays;
@@ -73,18 +74,84 @@ final class HotTier {
                     return currentDuration;
                 }
             });
+        // Whatever removes an entry (invalidation, replacement, eviction, expiry) marks it gone before the call
+        // returns (the listener runs on the removing thread), so the object index stops serving it at once.
+        builder.removalListener((Object k, Object v, RemovalCause cause) -> ((HotEntry) v).gone = true);
         this.entries = settings.maxBytes() > 0
             ? builder.maximumWeight(settings.maxBytes())
                 .<ByteKey, HotEntry>weigher((k, e) -> k.bytes.length + e.value.length + 64).build()
             : builder.maximumSize(settings.maxEntries()).build();
+        this.objects = Caffeine.newBuilder().executor(Runnable::run)
+            .maximumSize(settings.maxBytes() > 0 ? 100_000 : settings.maxEntries()).build();
     }
 
     long cacheId() {
         return cacheId;
     }
 
-    /** A cached entry: value bytes, version, where it came from, and how long it may be served. */
-    record HotEntry(byte[] value, long version, int partition, int owner, long sequence, long lifeNs) {
+    /**
+     * A cached entry: value bytes, version, where it came from, and how long it may be served. Once it leaves the
+     * tier for any reason it is marked {@link #gone}, so the object index below never serves it again.
+     */
+    static final class HotEntry {
+        final byte[] value;
+        final long version;
+        final int partition;
+        final int owner;
+        final long sequence;
+        final long lifeNs;
+        volatile boolean gone;
+        /** The decoded value, when it is immutable (String, boxed primitives): served as is, like Caffeine-JCache. */
+        volatile Object decoded;
+
+        HotEntry(byte[] value, long version, int partition, int owner, long sequence, long lifeNs) {
+            this.value = value;
+            this.version = version;
+            this.partition = partition;
+            this.owner = owner;
+            this.sequence = sequence;
+            this.lifeNs = lifeNs;
+        }
+
+        byte[] value() {
+            return value;
+        }
+
+        long version() {
+            return version;
+        }
+    }
+
+    /**
+     * Key objects (immutable ones only) to entries whose decoded value is known: a read of an immutable key needs no
+     * serialization, hashing of bytes or decoding. Valid only while the entry is not {@link HotEntry#gone}.
+     */
+    private final Cache<Object, HotEntry> objects;
+
+    /** @return the decoded value of a live entry for this key object, or null. */
+    Object decodedValue(Object key) {
+        final HotEntry e = objects.getIfPresent(key);
+        if (e == null) {
+            return null;
+        }
+        if (e.gone) {
+            objects.asMap().remove(key, e);
+            return null;
+        }
+        hits.increment();
+        return e.decoded;
+    }
+
+    /** Remembers, for the entry of {@code keyBytes}, the immutable key object and decoded value just read from it. */
+    void rememberDecoded(Object key, ByteKey keyBytes, Object value) {
+        final HotEntry e = entries.getIfPresent(keyBytes);
+        if (e != null && !e.gone) {
+            e.decoded = value;
+            objects.put(key, e);
+            if (e.gone) {
+                objects.asMap().remove(key, e); // removed meanwhile: do not leave it findable
+            }
+        }
     }
 
     /** @return the live entry for a key, or null. */
@@ -174,6 +241,7 @@ final class HotTier {
         resets.increment();
         bumpAll();
         entries.invalidateAll();
+        objects.invalidateAll();
         synchronized (lastSequence) {
             lastSequence.clear();
         }

@@ -10,6 +10,7 @@ import io.rum.allocator.protocol.cache.CacheResponse;
 import io.rum.allocator.protocol.cache.CacheTtl;
 import io.rum.jcache.configuration.HotTierSettings;
 import io.rum.jcache.store.EntryStore;
+import io.rum.jcache.store.HotObjects;
 import io.rum.jcache.store.KeyScan;
 import io.rum.jcache.store.PutRequest;
 import io.rum.jcache.store.StoreEntry;
@@ -41,7 +42,7 @@ import org.agrona.MutableDirectBuffer;
  * operation fails with a {@link CacheException} naming the slaves and why; it never hangs. A slave out of memory
  * fails the write with a {@link CacheException} saying so, and keeps serving.
  */
-public final class SlaveEntryStore implements EntryStore {
+public final class SlaveEntryStore implements EntryStore, HotObjects {
     private final SlaveCluster cluster;
     private final String cacheName;
     private final long cacheId;
@@ -101,6 +102,18 @@ public final class SlaveEntryStore implements EntryStore {
             }
         }
         return fetch(List.of(key), accessTtl).get(0);
+    }
+
+    @Override
+    public Object hotValue(Object key) {
+        return tier == null ? null : tier.decodedValue(key);
+    }
+
+    @Override
+    public void rememberDecoded(Object key, byte[] keyBytes, Object value) {
+        if (tier != null) {
+            tier.rememberDecoded(key, new HotTier.ByteKey(keyBytes), value);
+        }
     }
 
     @Override
