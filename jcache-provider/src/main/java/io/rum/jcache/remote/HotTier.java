@@ -10,9 +10,9 @@ import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.collections.Long2LongHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The Caffeine hot tier of one cache in one client JVM: serialized entries this client read or wrote, served
@@ -28,10 +28,12 @@ import org.agrona.collections.Long2LongHashMap;
  *     lost: every entry of that partition is dropped (repair). A slave that restarts or drops a message sends
  *     RESET or restarts its stream: the tier forgets everything ({@link #clear}). A slave whose subscription is
  *     not confirmed (not yet, or lost after silence) gives the tier nothing to keep.</li>
- * <li><b>Read/invalidate race.</b> A read's answer may arrive after a newer change's message. Before each remote
- *     read, the reader takes the stamp of the key's stripe (4096 stripes by key hash); every message bumps its
- *     stripe; after inserting, the reader checks the stamp and withdraws its entry if it moved. Either the
- *     message's removal runs after the insert, or the reader sees the moved stamp.</li>
+ * <li><b>Read/invalidate race.</b> A read's answer may arrive after a newer change's message. Every message
+ *     raises its partition's announced sequence before it removes the key; after inserting, the reader checks
+ *     that nothing newer than its answer was announced for the partition (and that the tier was not cleared
+ *     since it started: the generation), and withdraws its entry otherwise. Either the message's removal runs
+ *     after the insert, or the reader sees the announcement. A client's own write (the message carries the
+ *     sequence of its answer) is not newer, so the writer keeps what it wrote.</li>
  * <li><b>Expiry.</b> An entry is kept no longer than the slave said it would live (or the tier's TTL), measured
  *     on this JVM's monotonic clock from the answer, so it never outlives the slave's deadline by more than one
  *     one-way delay. Caches whose reads change the expiry (access expiry) bypass the tier for reads.</li>
@@ -39,11 +41,14 @@ import org.agrona.collections.Long2LongHashMap;
  * Conditional operations (putIfAbsent, replace, invoke, remove with an old value) always go to the owner.
  */
 final class HotTier {
-    private static final int STRIPES = 4096;
     private final long cacheId;
     private final Cache<ByteKey, HotEntry> entries;
-    private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
-    private final Long2LongHashMap lastSequence = new Long2LongHashMap(0);
+    /** Bumped whenever the tier forgets wholesale: a read that started before must not insert after. */
+    private final AtomicLong generation = new AtomicLong();
+    /** Per partition, the highest change sequence this client has seen announced (or made itself). */
+    private final ConcurrentHashMap<Integer, AtomicLong> announced = new ConcurrentHashMap<>();
+    /** Per partition, the last sequence the stream delivered: for gap detection only. */
+    private final Long2LongHashMap delivered = new Long2LongHashMap(0);
     private final Set<Integer> subscribedSlaves = ConcurrentHashMap.newKeySet();
     private final long ttlNs;
     private final LongAdder gaps = new LongAdder();
@@ -165,9 +170,19 @@ final class HotTier {
         return e;
     }
 
-    /** @return the stamp to take before a remote read of this key. */
-    long stamp(ByteKey key) {
-        return stripes.get(key.stripe());
+    /** @return the stamp to take before a remote read (of any key). */
+    long stamp() {
+        return generation.get();
+    }
+
+    private long announced(int partition) {
+        final AtomicLong a = announced.get(partition);
+        return a == null ? 0 : a.get();
+    }
+
+    /** Raises the partition's announced sequence to at least {@code sequence}; @return the value before. */
+    private long announce(int partition, long sequence) {
+        return announced.computeIfAbsent(partition, p -> new AtomicLong()).getAndAccumulate(sequence, Math::max);
     }
 
     /**
@@ -184,16 +199,29 @@ final class HotTier {
             entries.asMap().computeIfPresent(key, (k, e) -> e.sequence <= sequence ? null : e);
             return;
         }
+        if (announced(partition) > sequence) {
+            return; // a newer change of this partition is known: the answer may be stale
+        }
         final HotEntry fresh = new HotEntry(value, version, partition, owner, sequence, lifeNs);
         final HotEntry kept = entries.asMap().merge(key, fresh, (old, neu) -> old.sequence > neu.sequence ? old : neu);
-        if (kept == fresh && stripes.get(key.stripe()) != stamp) {
+        // The check after the insert closes the race with a change message handled meanwhile: either its removal
+        // ran after the insert, or this check sees its sequence (or the tier was cleared: the generation moved).
+        if (kept == fresh && (generation.get() != stamp || announced(partition) > sequence)) {
             entries.asMap().remove(key, fresh);
         }
     }
 
-    /** Forgets one key (this client changed it in a way the tier cannot mirror). */
+    /**
+     * Forgets one key this client changed in a way the tier cannot mirror (a removal, a write that expired at once):
+     * the change's sequence is announced first, so a read of the old value still in flight cannot insert it.
+     */
+    void invalidate(ByteKey key, int partition, long sequence) {
+        announce(partition, sequence);
+        entries.invalidate(key);
+    }
+
+    /** Forgets one key whose expiry this client changed (no new sequence: the slave announces none). */
     void invalidate(ByteKey key) {
-        stripes.incrementAndGet(key.stripe());
         entries.invalidate(key);
     }
 
@@ -201,13 +229,14 @@ final class HotTier {
     void onChange(int partition, long sequence, byte[] keyBytes) {
         invalidations.increment();
         final ByteKey key = new ByteKey(keyBytes);
-        stripes.incrementAndGet(key.stripe());
+        announce(partition, sequence);
+        // Messages of a partition arrive in order on the stream; a skip means one was lost.
         final boolean gap;
-        synchronized (lastSequence) {
-            final long last = lastSequence.get(partition);
+        synchronized (delivered) {
+            final long last = delivered.get(partition);
             gap = last != 0 && sequence > last + 1;
             if (sequence > last) {
-                lastSequence.put(partition, sequence);
+                delivered.put(partition, sequence);
             }
         }
         entries.asMap().computeIfPresent(key, (k, e) -> e.sequence < sequence ? null : e);
@@ -229,29 +258,26 @@ final class HotTier {
     void forgetSlave(int node) {
         subscribedSlaves.remove(node);
         resets.increment();
-        bumpAll();
+        generation.incrementAndGet();
         entries.asMap().values().removeIf(e -> e.owner == node);
-        synchronized (lastSequence) {
-            lastSequence.clear();
+        announced.clear();
+        synchronized (delivered) {
+            delivered.clear();
         }
     }
 
     /** Forgets everything (placement changed, the cache was cleared, or a slave asked for a reset). */
     void clear() {
         resets.increment();
-        bumpAll();
+        generation.incrementAndGet();
         entries.invalidateAll();
         objects.invalidateAll();
-        synchronized (lastSequence) {
-            lastSequence.clear();
+        announced.clear();
+        synchronized (delivered) {
+            delivered.clear();
         }
     }
 
-    private void bumpAll() {
-        for (int i = 0; i < STRIPES; i++) {
-            stripes.incrementAndGet(i);
-        }
-    }
 
     long size() {
         return entries.estimatedSize();
@@ -271,7 +297,7 @@ final class HotTier {
             gaps.sum() + " gaps repaired, " + resets.sum() + " resets";
     }
 
-    /** Key bytes with content equality and a cached hash; the stripe comes from the same hash. */
+    /** Key bytes with content equality and a cached hash. */
     static final class ByteKey {
         final byte[] bytes;
         final long hash64;
@@ -285,10 +311,6 @@ final class HotTier {
             this.bytes = bytes;
             this.hash64 = hash64;
             this.hash = (int) (hash64 ^ (hash64 >>> 32));
-        }
-
-        int stripe() {
-            return hash & (STRIPES - 1);
         }
 
         @Override

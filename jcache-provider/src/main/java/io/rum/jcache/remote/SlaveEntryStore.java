@@ -100,8 +100,10 @@ public final class SlaveEntryStore implements EntryStore, HotObjects {
             if (hit != null) {
                 return new StoreEntry(hit.version(), hit.value(), null);
             }
+            // The tier said no (and counted the miss): asking it again would count the miss twice.
+            return fetch(List.of(key), accessTtl, false).get(0);
         }
-        return fetch(List.of(key), accessTtl).get(0);
+        return fetch(List.of(key), accessTtl, true).get(0);
     }
 
     @Override
@@ -126,17 +128,18 @@ public final class SlaveEntryStore implements EntryStore, HotObjects {
 
     @Override
     public List<StoreEntry> getAll(List<byte[]> keys, Duration accessTtl) {
-        return fetch(keys, accessTtl);
+        return fetch(keys, accessTtl, true);
     }
 
-    private List<StoreEntry> fetch(List<byte[]> keys, Duration accessTtl) {
+    /** @param askTier whether to look in the hot tier first (false: the caller just did, for the only key). */
+    private List<StoreEntry> fetch(List<byte[]> keys, Duration accessTtl, boolean askTier) {
         final StoreEntry[] out = new StoreEntry[keys.size()];
         final List<Item> misses = new ArrayList<>(keys.size());
         final List<Integer> missIndex = new ArrayList<>(keys.size());
         final long ttl = ttlCode(accessTtl);
         for (int i = 0; i < keys.size(); i++) {
             final Item item = new Item(keys.get(i), null, 0, ttl, CacheTtl.UNCHANGED);
-            if (tier != null && accessTtl == null) {
+            if (askTier && tier != null && accessTtl == null) {
                 final HotTier.HotEntry hit = tier.get(item.key);
                 if (hit != null) {
                     out[i] = new StoreEntry(hit.version(), hit.value(), null);
@@ -274,7 +277,7 @@ public final class SlaveEntryStore implements EntryStore, HotObjects {
             if (item.value != null && r.version != NO_VERSION) {
                 keep(item, r, item.value); // read-your-writes: this client's own write is served from here
             } else {
-                tier.invalidate(item.key);
+                tier.invalidate(item.key, r.partition, r.sequence);
             }
         }
         return new StoreWrite(r.applied, r.previousVersion, r.value, r.version, r.expired);
@@ -316,7 +319,7 @@ public final class SlaveEntryStore implements EntryStore, HotObjects {
             this.version = version;
             this.ttlA = ttlA;
             this.ttlB = ttlB;
-            this.stamp = tier == null ? 0 : tier.stamp(this.key);
+            this.stamp = tier == null ? 0 : tier.stamp();
         }
 
         int length() {
