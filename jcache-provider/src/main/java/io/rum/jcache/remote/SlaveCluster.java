@@ -178,6 +178,13 @@ public final class SlaveCluster implements AutoCloseable {
      * its subscription there is confirmed.
      */
     void register(HotTier tier) {
+        if (!sessionSubscribed) {
+            // A subscription for this client's whole life: the slave keeps the client's invalidation stream while
+            // any subscription holds it and releases it only when all end, so with this one it ends only when the
+            // client does, and a stream is never released and opened again for a live client.
+            sessionSubscribed = true;
+            renewSession(settings.attemptTimeoutNs());
+        }
         tiers.put(tier.cacheId(), tier);
         for (final Member m : members) {
             if (!down.containsKey(m.nodeId())) {
@@ -201,6 +208,29 @@ public final class SlaveCluster implements AutoCloseable {
                     CacheRequest.writeHeader(call.request(CacheRequest.HEADER_LENGTH), CacheOpcode.UNSUBSCRIBE, 0, 0,
                         INVALIDATION_STREAM, tier.cacheId());
                     call.send(CacheRequest.HEADER_LENGTH, settings.attemptTimeoutNs());
+                    call.await();
+                } finally {
+                    call.release();
+                }
+            }
+        }
+    }
+
+    /** The cache id of the client's session subscription (see {@link #register}); no cache uses it. */
+    private static final long SESSION_CACHE_ID = 0;
+    private volatile boolean sessionSubscribed;
+
+    private void renewSession(long timeoutNs) {
+        for (final Member m : members) {
+            if (!down.containsKey(m.nodeId()) && !closed) {
+                final PendingCall call = transport.rpcClient(m.nodeId()).begin(timeoutNs);
+                if (call == null) {
+                    continue;
+                }
+                try {
+                    CacheRequest.writeHeader(call.request(CacheRequest.HEADER_LENGTH), CacheOpcode.SUBSCRIBE, 0, 0,
+                        INVALIDATION_STREAM, SESSION_CACHE_ID);
+                    call.send(CacheRequest.HEADER_LENGTH, timeoutNs);
                     call.await();
                 } finally {
                     call.release();
@@ -253,6 +283,9 @@ public final class SlaveCluster implements AutoCloseable {
                 final long now = System.nanoTime();
                 if (now - lastRenewNs >= RENEW_PERIOD_NS) {
                     lastRenewNs = now;
+                    if (sessionSubscribed) {
+                        renewSession(settings.attemptTimeoutNs());
+                    }
                     for (final HotTier tier : tiers.values()) {
                         for (final Member m : members) {
                             if (!down.containsKey(m.nodeId()) && !closed) {

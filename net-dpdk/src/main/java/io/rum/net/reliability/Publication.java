@@ -98,6 +98,9 @@ final class Publication implements StreamPublication
         ACKNOWLEDGED.setRelease(this, firstSequence);
     }
 
+    /** Set by {@link ReliableTransport#releasePublication}: offers answer CLOSED. */
+    volatile boolean released;
+
     /** @return the sequence after the last frame published. */
     long publishedPosition()
     {
@@ -131,7 +134,7 @@ final class Publication implements StreamPublication
     @Override
     public synchronized long offer(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (transport.isClosed())
+        if (transport.isClosed() || released)
         {
             return CLOSED;
         }

@@ -318,6 +318,7 @@ public final class ReliableTransport implements Transport, Agent
         {
             return;
         }
+        removed.released = true;
         nextPublicationSequence = Math.max(nextPublicationSequence, removed.publishedPosition() + 1);
         final Publication[] old = publications;
         final Publication[] shrunk = new Publication[old.length - 1];
