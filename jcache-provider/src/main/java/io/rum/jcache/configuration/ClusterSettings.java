@@ -104,18 +104,11 @@ public record ClusterSettings(String machines, String transport, long timeoutNs,
 
         /** @return nanoseconds of {@code 250ms}, {@code 2s}, {@code 5m}, {@code 1h}; -1 if malformed. */
         static long parseDurationNs(String text) {
-            final String t = text.strip().toLowerCase(Locale.ROOT);
-            final int split = unitStart(t);
-            if (split <= 0) {
+            final String[] parts = amountAndUnit(text);
+            if (parts == null) {
                 return -1;
             }
-            final long amount;
-            try {
-                amount = Long.parseLong(t.substring(0, split));
-            } catch (NumberFormatException e) {
-                return -1;
-            }
-            final TimeUnit unit = switch (t.substring(split).strip()) {
+            final TimeUnit unit = switch (parts[1]) {
                 case "ns" -> TimeUnit.NANOSECONDS;
                 case "us" -> TimeUnit.MICROSECONDS;
                 case "ms" -> TimeUnit.MILLISECONDS;
@@ -125,7 +118,7 @@ public record ClusterSettings(String machines, String transport, long timeoutNs,
                 case "d" -> TimeUnit.DAYS;
                 default -> null;
             };
-            return unit == null || amount < 0 ? -1 : unit.toNanos(amount);
+            return unit == null ? -1 : unit.toNanos(Long.parseLong(parts[0]));
         }
 
         static long sizeBytes(Properties properties, String name, long dflt) {
@@ -142,25 +135,29 @@ public record ClusterSettings(String machines, String transport, long timeoutNs,
 
         /** @return bytes of {@code 4096}, {@code 64k}, {@code 512m}, {@code 2g}; -1 if malformed. */
         static long parseSize(String text) {
-            final String t = text.strip().toLowerCase(Locale.ROOT);
-            final int split = unitStart(t);
-            if (split <= 0) {
+            final String[] parts = amountAndUnit(text);
+            if (parts == null) {
                 return -1;
             }
-            final long amount;
-            try {
-                amount = Long.parseLong(t.substring(0, split));
-            } catch (NumberFormatException e) {
-                return -1;
-            }
-            final int shift = switch (t.substring(split).strip()) {
+            final int shift = switch (parts[1]) {
                 case "", "b" -> 0;
                 case "k", "kb", "kib" -> 10;
                 case "m", "mb", "mib" -> 20;
                 case "g", "gb", "gib" -> 30;
                 default -> -1;
             };
-            return shift < 0 || amount < 0 || amount > (Long.MAX_VALUE >> shift) ? -1 : amount << shift;
+            final long amount = Long.parseLong(parts[0]);
+            return shift < 0 || amount > (Long.MAX_VALUE >> shift) ? -1 : amount << shift;
+        }
+
+        /** @return the digits and the (lower-case, trimmed) unit after them, or null if there are no digits. */
+        private static String[] amountAndUnit(String text) {
+            final String t = text.strip().toLowerCase(Locale.ROOT);
+            final int split = unitStart(t);
+            if (split <= 0 || split > 18) {
+                return null; // no number, or one that may not fit a long
+            }
+            return new String[] {t.substring(0, split), t.substring(split).strip()};
         }
 
         private static int unitStart(String t) {

@@ -184,8 +184,13 @@ public final class SlaveEntryStore implements EntryStore, HotObjects {
             items.add(new Item(p.key(), Objects.requireNonNull(p.value(), "value"), 0, ttlCode(p.createTtl()),
                 ttlCode(p.updateTtl())));
         }
-        final List<Result> results = execute("put", CacheOpcode.PUT,
-            returnPrevious ? CacheRequest.FLAG_RETURN_PREVIOUS : 0, items);
+        return writeAll("put", CacheOpcode.PUT, returnPrevious, items);
+    }
+
+    /** Sends writes (batched per slave) and turns their answers into the SPI's, keeping the hot tier in step. */
+    private List<StoreWrite> writeAll(String what, int opcode, boolean returnPrevious, List<Item> items) {
+        final List<Result> results = execute(what, opcode, returnPrevious ? CacheRequest.FLAG_RETURN_PREVIOUS : 0,
+            items);
         final List<StoreWrite> out = new ArrayList<>(results.size());
         for (int i = 0; i < results.size(); i++) {
             out.add(written(items.get(i), results.get(i)));
@@ -218,13 +223,7 @@ public final class SlaveEntryStore implements EntryStore, HotObjects {
         for (final byte[] k : keys) {
             items.add(new Item(k, null, 0, CacheTtl.UNCHANGED, CacheTtl.UNCHANGED));
         }
-        final List<Result> results = execute("remove", CacheOpcode.REMOVE,
-            returnPrevious ? CacheRequest.FLAG_RETURN_PREVIOUS : 0, items);
-        final List<StoreWrite> out = new ArrayList<>(results.size());
-        for (int i = 0; i < results.size(); i++) {
-            out.add(written(items.get(i), results.get(i)));
-        }
-        return out;
+        return writeAll("remove", CacheOpcode.REMOVE, returnPrevious, items);
     }
 
     @Override
