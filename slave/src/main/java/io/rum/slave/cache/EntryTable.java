@@ -87,6 +87,12 @@ final class EntryTable
         return index.size();
     }
 
+    /** @return the index's slot count (what a full sweep looks at). */
+    int indexCapacity()
+    {
+        return index.capacity();
+    }
+
     /** @return bytes of key and value held. */
     long bytes()
     {
