@@ -93,7 +93,7 @@ public final class ReliableTransport implements Transport, Agent
     private final Int2ObjectHashMap<ServerSession> serverSessions = new Int2ObjectHashMap<>();
     private final Long2ObjectHashMap<SubscriberImage> images = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Publication> publicationsByPoller = new Long2ObjectHashMap<>();
-    private int publicationsSeen;
+    private Publication[] publicationsSeen = new Publication[0];
     private final FrameHeaderFlyweight header = new FrameHeaderFlyweight();
     private final ConnectFlyweight connectFrame = new ConnectFlyweight();
     private final FragmentFlyweight fragmentFrame = new FragmentFlyweight();
@@ -499,13 +499,17 @@ public final class ReliableTransport implements Transport, Agent
         int work = submissions.drain(submissionHandler, SUBMISSION_QUEUE_CAPACITY);
         work += medium.poll(frameHandler, config.pollLimit());
         final Publication[] pubs = publications;
-        if (pubs.length != publicationsSeen)
+        if (pubs != publicationsSeen)
         {
-            for (int i = publicationsSeen; i < pubs.length; i++)
+            // The array is replaced on every change (copy on write), so a new array means: rebuild the poller's
+            // index. Comparing lengths was not enough: a release followed by a new publication of the same pair
+            // leaves the length as it was, and status frames went on to the released publication.
+            publicationsByPoller.clear();
+            for (final Publication p : pubs)
             {
-                publicationsByPoller.put(key(pubs[i].nodeId(), pubs[i].streamId()), pubs[i]);
+                publicationsByPoller.put(key(p.nodeId(), p.streamId()), p);
             }
-            publicationsSeen = pubs.length;
+            publicationsSeen = pubs;
         }
         for (final Publication publication : pubs)
         {

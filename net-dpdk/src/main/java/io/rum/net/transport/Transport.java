@@ -44,10 +44,9 @@ public interface Transport extends AutoCloseable
 
     /**
      * Forgets a publication: messages not yet acknowledged are dropped and later offers to it answer
-     * {@link StreamPublication#CLOSED}. Lets a server that publishes to clients that come and go keep its
-     * publications bounded. Does nothing if there is none. Publish to a pair again only after its receiver
-     * restarted: re-creating a released pair within one incarnation of both ends is not yet reliable (a new stream
-     * was seen to stall over UDP), so callers release a pair only when its receiver is gone.
+     * {@link StreamPublication#CLOSED}; a later {@link #publication} of the same pair starts a new stream, which
+     * the receiver sees as a publisher restart. Lets a server that publishes to clients that come and go keep its
+     * publications bounded. Does nothing if there is none.
      */
     void releasePublication(int nodeId, int streamId);
 

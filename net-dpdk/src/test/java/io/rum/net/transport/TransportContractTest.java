@@ -447,7 +447,7 @@ public abstract class TransportContractTest
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void aReleasedPublicationIsForgottenAndOtherStreamsGoOn() throws InterruptedException
+    void aReleasedPublicationIsForgottenAndThePairStartsAFreshStreamWhenPublishedAgain() throws InterruptedException
     {
         server.start();
         final ReliableTransport client = startNode(CLIENT);
@@ -458,9 +458,19 @@ public abstract class TransportContractTest
         client.releasePublication(SERVER, ServerRecorder.RECORDED_STREAM);
         client.releasePublication(SERVER, ServerRecorder.RECORDED_STREAM); // a second release does nothing
         assertEquals(StreamPublication.CLOSED, first.offer(message, 0, 8), "a released publication takes nothing");
-        final StreamPublication other = client.publication(SERVER, ServerRecorder.CHECKED_STREAM);
-        assertTrue(other.offer(message, 0, 0) > 0, "other streams are unaffected");
-        assertEquals(500, server.recorded().size());
+        // Published again at once, and again after the poller has seen the release: both start a fresh stream
+        // (a regression: the poller once routed the new stream's acknowledgements to the released publication).
+        offerAll(client.publication(SERVER, ServerRecorder.RECORDED_STREAM), message, 1_000_000, 1_000_500);
+        await(() -> server.recorded().size() >= 1_000, "the new stream's messages delivered" + context());
+        client.releasePublication(SERVER, ServerRecorder.RECORDED_STREAM);
+        Thread.sleep(5);
+        offerAll(client.publication(SERVER, ServerRecorder.RECORDED_STREAM), message, 2_000_000, 2_000_500);
+        await(() -> server.recorded().size() >= 1_500, "the third stream's messages delivered" + context());
+        assertEquals(2, server.publisherRestarts(), "each new stream is seen as a restart, not as stale duplicates");
+        final List<Long> received = server.recorded();
+        assertEquals(1_500, received.size());
+        assertEquals(1_000_499L, received.get(999));
+        assertEquals(2_000_499L, received.get(1_499));
     }
 
     private static void offerAll(final StreamPublication publication, final UnsafeBuffer message, final long from,
