@@ -324,25 +324,28 @@ public final class SlaveCluster implements AutoCloseable {
     private final class InvalidationHandler implements StreamHandler {
         @Override
         public void onMessage(int srcNode, int streamId, DirectBuffer buffer, int offset, int length) {
-            if (length < Invalidation.HEADER_LENGTH) {
-                return;
+            // A message carries one record, or several when the slave held some back while the window was full.
+            int at = offset;
+            final int end = offset + length;
+            while (end - at >= Invalidation.HEADER_LENGTH) {
+                final int keyLength = Invalidation.keyLength(buffer, at);
+                final HotTier tier = tiers.get(Invalidation.cacheId(buffer, at));
+                if (keyLength < 0 || keyLength > end - at - Invalidation.HEADER_LENGTH) {
+                    // Malformed: nothing after it can be trusted; every tier forgets.
+                    tiers.values().forEach(HotTier::clear);
+                    return;
+                }
+                if (tier != null) {
+                    if (Invalidation.type(buffer, at) == Invalidation.RESET) {
+                        tier.clear();
+                    } else {
+                        final byte[] key = new byte[keyLength];
+                        buffer.getBytes(at + Invalidation.HEADER_LENGTH, key);
+                        tier.onChange(Invalidation.partition(buffer, at), Invalidation.sequence(buffer, at), key);
+                    }
+                }
+                at += Invalidation.HEADER_LENGTH + keyLength;
             }
-            final HotTier tier = tiers.get(Invalidation.cacheId(buffer, offset));
-            if (tier == null) {
-                return;
-            }
-            if (Invalidation.type(buffer, offset) == Invalidation.RESET) {
-                tier.clear();
-                return;
-            }
-            final int keyLength = Invalidation.keyLength(buffer, offset);
-            if (keyLength < 0 || keyLength > length - Invalidation.HEADER_LENGTH) {
-                tier.clear();
-                return;
-            }
-            final byte[] key = new byte[keyLength];
-            buffer.getBytes(offset + Invalidation.HEADER_LENGTH, key);
-            tier.onChange(Invalidation.partition(buffer, offset), Invalidation.sequence(buffer, offset), key);
         }
 
         @Override

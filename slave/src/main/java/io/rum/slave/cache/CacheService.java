@@ -8,6 +8,7 @@ import io.rum.allocator.protocol.cache.CacheResponse;
 import io.rum.allocator.protocol.cache.CacheTtl;
 import io.rum.allocator.protocol.cache.Invalidation;
 import io.rum.net.transport.ResponseWriter;
+import io.rum.net.transport.StreamPublication;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -58,6 +59,8 @@ public final class CacheService
     public static final int TOO_LARGE = 10;
     /** A subscription not renewed for this long is dropped. */
     public static final long SUBSCRIPTION_EXPIRY_NS = TimeUnit.SECONDS.toNanos(5);
+    /** The most bytes of invalidations held back for one subscriber of one cache before it is told to reset. */
+    public static final int MAX_HELD_BYTES = 32 * 1024;
     /** The most caches one slave holds. */
     public static final int MAX_CACHES = 4096;
     /** The most index slots the background sweep looks at per timer tick (one cache per tick, in turn). */
@@ -89,6 +92,7 @@ public final class CacheService
     private long expiredBySweep;
     private long invalidationsSent;
     private long invalidationsDropped;
+    private long invalidationBatches;
 
     /**
      * @param nodeId           this slave's id (0..65535): the low bits of every version it issues.
@@ -235,6 +239,10 @@ public final class CacheService
         for (final Iterator<Subscribers> i = subscribers.values().iterator(); i.hasNext(); )
         {
             final Subscribers s = i.next();
+            for (int k = 0; k < s.size(); k++)
+            {
+                flush(s, k);
+            }
             s.expire(nowNs, SUBSCRIPTION_EXPIRY_NS, this::onSubscriptionEnded);
             if (s.size() == 0)
             {
@@ -664,15 +672,63 @@ public final class CacheService
                 invalidationsDropped++;
                 continue;
             }
-            if (sink.offer(s.node(i), s.stream(i), message, 0, length) >= 0)
+            if (s.pendingLength(i) > 0)
+            {
+                // Messages are held back already: this one goes after them, in order.
+                hold(s, i, length);
+                flush(s, i);
+                continue;
+            }
+            final long result = sink.offer(s.node(i), s.stream(i), message, 0, length);
+            if (result >= 0)
             {
                 invalidationsSent++;
+            }
+            else if (result == StreamPublication.BACK_PRESSURED)
+            {
+                // The subscriber's window is full (a burst of writes): hold the message and send what piles up as
+                // one batch when the window opens, rather than make the client forget its whole tier.
+                hold(s, i, length);
             }
             else
             {
                 invalidationsDropped++;
                 s.mustReset(i, true);
             }
+        }
+    }
+
+    private void hold(final Subscribers s, final int i, final int length)
+    {
+        if (!s.hold(i, message, length, MAX_HELD_BYTES))
+        {
+            // Too much held back: the client must forget the cache instead.
+            invalidationsDropped++;
+            s.clearPending(i);
+            s.mustReset(i, true);
+        }
+    }
+
+    /** Sends what is held back for subscriber i as one message, if its window has room now. */
+    private void flush(final Subscribers s, final int i)
+    {
+        final int length = s.pendingLength(i);
+        if (length == 0)
+        {
+            return;
+        }
+        final long result = sink.offer(s.node(i), s.stream(i), s.pending(i), 0, length);
+        if (result >= 0)
+        {
+            invalidationsSent++;
+            invalidationBatches++;
+            s.clearPending(i);
+        }
+        else if (result != StreamPublication.BACK_PRESSURED)
+        {
+            invalidationsDropped++;
+            s.clearPending(i);
+            s.mustReset(i, true);
         }
     }
 
@@ -736,7 +792,7 @@ public final class CacheService
         }
         return "caches " + tables.size() + ", entries " + entries + ", entry bytes " + bytes + ", requests " + requests +
             ", bad " + badRequests + ", out of memory " + outOfMemory + ", too large " + tooLarge +
-            ", swept " + expiredBySweep + ", invalidations sent " + invalidationsSent + ", dropped " +
+            ", swept " + expiredBySweep + ", invalidations sent " + invalidationsSent + " (" + invalidationBatches + " batches), dropped " +
             invalidationsDropped;
     }
 

@@ -1,5 +1,8 @@
 package io.rum.slave.cache;
 
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
 /**
  * The clients that keep a hot tier of one cache and want its invalidations: node, stream, when they last renewed,
  * and whether a message to them was dropped (they must then be told to forget the whole cache). Bounded: at most
@@ -13,6 +16,9 @@ final class Subscribers
     private final int[] streams = new int[MAX];
     private final long[] renewedNs = new long[MAX];
     private final boolean[] mustReset = new boolean[MAX];
+    /** Messages held back while a subscriber's stream window was full, sent later as one batch; lazily made. */
+    private final UnsafeBuffer[] pending = new UnsafeBuffer[MAX];
+    private final int[] pendingLength = new int[MAX];
     private int size;
 
     int size()
@@ -28,6 +34,49 @@ final class Subscribers
     int stream(final int i)
     {
         return streams[i];
+    }
+
+    /** @return bytes held back for subscriber i. */
+    int pendingLength(final int i)
+    {
+        return pendingLength[i];
+    }
+
+    UnsafeBuffer pending(final int i)
+    {
+        return pending[i];
+    }
+
+    /**
+     * Holds a message back for subscriber i, after the ones already held.
+     *
+     * @return false if that would exceed {@code maxBytes}: the caller resets the subscriber instead.
+     */
+    boolean hold(final int i, final DirectBuffer message, final int length, final int maxBytes)
+    {
+        final int at = pendingLength[i];
+        if (at + length > maxBytes)
+        {
+            return false;
+        }
+        if (null == pending[i] || pending[i].capacity() < at + length)
+        {
+            final UnsafeBuffer grown = new UnsafeBuffer(new byte[Math.min(maxBytes, Math.max(4096, 2 * (at + length)))]);
+            if (null != pending[i])
+            {
+                grown.putBytes(0, pending[i], 0, at);
+            }
+            pending[i] = grown;
+        }
+        pending[i].putBytes(at, message, 0, length);
+        pendingLength[i] = at + length;
+        return true;
+    }
+
+    /** Forgets what was held back for subscriber i (sent, or replaced by a reset). */
+    void clearPending(final int i)
+    {
+        pendingLength[i] = 0;
     }
 
     boolean mustReset(final int i)
@@ -87,6 +136,7 @@ final class Subscribers
         streams[size] = stream;
         renewedNs[size] = nowNs;
         mustReset[size] = false;
+        pendingLength[size] = 0;
         size++;
         return ADDED;
     }
@@ -111,9 +161,18 @@ final class Subscribers
                 streams[i] = streams[last];
                 renewedNs[i] = renewedNs[last];
                 mustReset[i] = mustReset[last];
+                movePending(last, i);
                 return;
             }
         }
+    }
+
+    private void movePending(final int from, final int to)
+    {
+        pending[to] = pending[from];
+        pendingLength[to] = pendingLength[from];
+        pending[from] = null;
+        pendingLength[from] = 0;
     }
 
     /** Drops every subscription, telling {@code ended} about each. */
@@ -140,6 +199,7 @@ final class Subscribers
                 streams[i] = streams[last];
                 renewedNs[i] = renewedNs[last];
                 mustReset[i] = mustReset[last];
+                movePending(last, i);
                 dropped++;
             }
         }

@@ -410,6 +410,15 @@ final class CacheFixture implements AutoCloseable
         java.util.Random random;
         private long position;
 
+        /** The next {@code n} offers find the window full (BACK_PRESSURED). */
+        void backPressureNext(final int n)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                offerResults.add(-1L);
+            }
+        }
+
         /** The next {@code n} offers are refused. */
         void rejectNext(final int n)
         {
@@ -431,12 +440,20 @@ final class CacheFixture implements AutoCloseable
             final int length)
         {
             assertTrue(length >= Invalidation.HEADER_LENGTH, "message of " + length + " bytes");
-            final int keyLength = Invalidation.keyLength(buffer, offset);
-            assertEquals(Invalidation.HEADER_LENGTH + keyLength, length, "message length against its key length");
-            final byte[] key = new byte[keyLength];
-            buffer.getBytes(offset + Invalidation.HEADER_LENGTH, key);
-            final Message m = new Message(Invalidation.type(buffer, offset), Invalidation.partition(buffer, offset),
-                Invalidation.cacheId(buffer, offset), Invalidation.sequence(buffer, offset), key);
+            // A message holds one record, or several (a batch of ones held back while the window was full).
+            final List<Message> records = new ArrayList<>();
+            int at = offset;
+            while (at < offset + length)
+            {
+                final int keyLength = Invalidation.keyLength(buffer, at);
+                assertTrue(at + Invalidation.HEADER_LENGTH + keyLength <= offset + length,
+                    "record at " + (at - offset) + " overruns the message of " + length + " bytes");
+                final byte[] key = new byte[keyLength];
+                buffer.getBytes(at + Invalidation.HEADER_LENGTH, key);
+                records.add(new Message(Invalidation.type(buffer, at), Invalidation.partition(buffer, at),
+                    Invalidation.cacheId(buffer, at), Invalidation.sequence(buffer, at), key));
+                at += Invalidation.HEADER_LENGTH + keyLength;
+            }
             long result = offerResults.isEmpty() ? position + length : offerResults.poll();
             if (null != random && random.nextDouble() < rejectProbability)
             {
@@ -446,7 +463,10 @@ final class CacheFixture implements AutoCloseable
             {
                 position += length;
             }
-            events.add(new Event("offer", node, streamId, result >= 0, m));
+            for (final Message m : records)
+            {
+                events.add(new Event("offer", node, streamId, result >= 0, m));
+            }
             return result;
         }
 

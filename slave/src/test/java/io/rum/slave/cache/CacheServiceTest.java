@@ -1386,6 +1386,30 @@ class CacheServiceTest
     }
 
     @Test
+    void messagesHeldBackByAFullWindowArriveLaterInOrderAsOneBatchWithoutAReset()
+    {
+        try (CacheFixture f = new CacheFixture())
+        {
+            f.subscribe(CLIENT, 2, CACHE_A);
+            f.put(CACHE_A, "a", "1");
+            f.sink.backPressureNext(2); // "b" finds the window full, and so does the first try of the batch "b", "c"
+            f.put(CACHE_A, "b", "1");
+            f.put(CACHE_A, "c", "1");
+            assertEquals(List.of("a"), f.sink.delivered(CLIENT, 2).stream().map(m -> m.keyText()).toList());
+            f.put(CACHE_A, "d", "1"); // the window has room again: everything held goes, in order, in one message
+            assertEquals(List.of("a", "b", "c", "d"),
+                f.sink.delivered(CLIENT, 2).stream().map(m -> m.keyText()).toList());
+            assertTrue(f.sink.delivered(CLIENT, 2).stream().noneMatch(m -> m.type() == Invalidation.RESET));
+            assertEquals(0, f.subscribe(CLIENT, 2, CACHE_A), "nothing was lost: the renewal has nothing to say");
+            f.sink.backPressureNext(1);
+            f.put(CACHE_A, "e", "1");
+            f.timer(); // held messages also go on the timer, without a further write
+            assertEquals("e", f.sink.delivered(CLIENT, 2).getLast().keyText());
+            assertEquals(0, f.stat("dropped"));
+        }
+    }
+
+    @Test
     void aRejectedOfferMakesTheNextRenewalAnswerNew()
     {
         try (CacheFixture f = new CacheFixture())
