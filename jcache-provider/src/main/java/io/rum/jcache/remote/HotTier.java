@@ -51,6 +51,7 @@ final class HotTier {
     private final Long2LongHashMap delivered = new Long2LongHashMap(0);
     private final Set<Integer> subscribedSlaves = ConcurrentHashMap.newKeySet();
     private final long ttlNs;
+    private final Ticker ticker;
     private final LongAdder gaps = new LongAdder();
     private final LongAdder invalidations = new LongAdder();
     private final LongAdder resets = new LongAdder();
@@ -59,6 +60,7 @@ final class HotTier {
 
     HotTier(long cacheId, HotTierSettings settings, Ticker ticker) {
         this.cacheId = cacheId;
+        this.ticker = ticker;
         this.ttlNs = settings.ttlNs();
         // Each entry lives as long as its slave said, at most the tier's TTL: Caffeine checks it on every read
         // with the one clock read it makes anyway.
@@ -79,9 +81,10 @@ final class HotTier {
                     return currentDuration;
                 }
             });
-        // Whatever removes an entry (invalidation, replacement, eviction, expiry) marks it gone before the call
-        // returns (the listener runs on the removing thread), so the object index stops serving it at once.
-        builder.removalListener((Object k, Object v, RemovalCause cause) -> ((HotEntry) v).gone = true);
+        // Evictions (size, expiry) mark the entry synchronously, inside the eviction: a change message that comes
+        // after an eviction finds nothing in the map, so the object index must already know. Removals this class
+        // makes itself are marked where they are made (see gone()).
+        builder.evictionListener((Object k, Object v, RemovalCause cause) -> ((HotEntry) v).gone = true);
         this.entries = settings.maxBytes() > 0
             ? builder.maximumWeight(settings.maxBytes())
                 .<ByteKey, HotEntry>weigher((k, e) -> k.bytes.length + e.value.length + 64).build()
@@ -109,13 +112,17 @@ final class HotTier {
         /** The decoded value, when it is immutable (String, boxed primitives): served as is, like Caffeine-JCache. */
         volatile Object decoded;
 
-        HotEntry(byte[] value, long version, int partition, int owner, long sequence, long lifeNs) {
+        /** When the slave's deadline passes, on the tier's ticker; MAX_VALUE if the slave set none. */
+        final long expiresAtNs;
+
+        HotEntry(byte[] value, long version, int partition, int owner, long sequence, long lifeNs, long expiresAtNs) {
             this.value = value;
             this.version = version;
             this.partition = partition;
             this.owner = owner;
             this.sequence = sequence;
             this.lifeNs = lifeNs;
+            this.expiresAtNs = expiresAtNs;
         }
 
         byte[] value() {
@@ -133,13 +140,33 @@ final class HotTier {
      */
     private final Cache<Object, HotEntry> objects;
 
+    /**
+     * Marks an entry as out of the tier, before (or as) it is removed, so the object index stops serving it at
+     * once; Caffeine's removal listener may run later than the removal, so correctness never waits for it.
+     *
+     * @return null, for use as a remapping function's "remove".
+     */
+    private static HotEntry gone(HotEntry e) {
+        if (e != null) {
+            e.gone = true;
+        }
+        return null;
+    }
+
+    private static HotEntry replaced(HotEntry old, HotEntry neu) {
+        old.gone = true;
+        return neu;
+    }
+
     /** @return the decoded value of a live entry for this key object, or null. */
     Object decodedValue(Object key) {
         final HotEntry e = objects.getIfPresent(key);
         if (e == null) {
             return null;
         }
-        if (e.gone) {
+        // The clock is read only for entries the slave gave a deadline (an eternal one is bounded by the tier's
+        // TTL, which Caffeine enforces on the entries map, marking it gone).
+        if (e.gone || (e.expiresAtNs != Long.MAX_VALUE && ticker.read() - e.expiresAtNs >= 0)) {
             objects.asMap().remove(key, e);
             return null;
         }
@@ -196,18 +223,22 @@ final class HotTier {
         final long lifeNs = lifeMs < 0 ? ttlNs : Math.min(ttlNs, TimeUnit.MILLISECONDS.toNanos(lifeMs));
         if (!subscribedSlaves.contains(owner) || value == null || lifeNs <= 0) {
             // Nothing to keep, but what the tier holds is not newer than this answer: it must go.
-            entries.asMap().computeIfPresent(key, (k, e) -> e.sequence <= sequence ? null : e);
+            entries.asMap().computeIfPresent(key, (k, e) -> e.sequence <= sequence ? gone(e) : e);
             return;
         }
         if (announced(partition) > sequence) {
             return; // a newer change of this partition is known: the answer may be stale
         }
-        final HotEntry fresh = new HotEntry(value, version, partition, owner, sequence, lifeNs);
-        final HotEntry kept = entries.asMap().merge(key, fresh, (old, neu) -> old.sequence > neu.sequence ? old : neu);
+        final HotEntry fresh = new HotEntry(value, version, partition, owner, sequence, lifeNs,
+            lifeMs < 0 ? Long.MAX_VALUE : ticker.read() + lifeNs);
+        final HotEntry kept = entries.asMap().merge(key, fresh,
+            (old, neu) -> old.sequence > neu.sequence ? old : replaced(old, neu));
         // The check after the insert closes the race with a change message handled meanwhile: either its removal
         // ran after the insert, or this check sees its sequence (or the tier was cleared: the generation moved).
         if (kept == fresh && (generation.get() != stamp || announced(partition) > sequence)) {
-            entries.asMap().remove(key, fresh);
+            if (entries.asMap().remove(key, fresh)) {
+                fresh.gone = true;
+            }
         }
     }
 
@@ -217,12 +248,12 @@ final class HotTier {
      */
     void invalidate(ByteKey key, int partition, long sequence) {
         announce(partition, sequence);
-        entries.invalidate(key);
+        gone(entries.asMap().remove(key));
     }
 
     /** Forgets one key whose expiry this client changed (no new sequence: the slave announces none). */
     void invalidate(ByteKey key) {
-        entries.invalidate(key);
+        gone(entries.asMap().remove(key));
     }
 
     /** A change message from the owning slave. Runs in the transport's duty cycle: never blocks. */
@@ -239,10 +270,10 @@ final class HotTier {
                 delivered.put(partition, sequence);
             }
         }
-        entries.asMap().computeIfPresent(key, (k, e) -> e.sequence < sequence ? null : e);
+        entries.asMap().computeIfPresent(key, (k, e) -> e.sequence < sequence ? gone(e) : e);
         if (gap) {
             gaps.increment();
-            entries.asMap().values().removeIf(e -> e.partition == partition);
+            entries.asMap().values().removeIf(e -> e.partition == partition && gone(e) == null);
         }
     }
 
@@ -259,7 +290,7 @@ final class HotTier {
         subscribedSlaves.remove(node);
         resets.increment();
         generation.incrementAndGet();
-        entries.asMap().values().removeIf(e -> e.owner == node);
+        entries.asMap().values().removeIf(e -> e.owner == node && gone(e) == null);
         announced.clear();
         synchronized (delivered) {
             delivered.clear();
@@ -270,6 +301,7 @@ final class HotTier {
     void clear() {
         resets.increment();
         generation.incrementAndGet();
+        entries.asMap().values().forEach(HotTier::gone);
         entries.invalidateAll();
         objects.invalidateAll();
         announced.clear();
