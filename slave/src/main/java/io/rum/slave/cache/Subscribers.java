@@ -155,24 +155,25 @@ final class Subscribers
         {
             if (nodes[i] == node && streams[i] == stream)
             {
-                ended.onEnded(node, stream);
-                final int last = --size;
-                nodes[i] = nodes[last];
-                streams[i] = streams[last];
-                renewedNs[i] = renewedNs[last];
-                mustReset[i] = mustReset[last];
-                movePending(last, i);
+                removeAt(i, ended);
                 return;
             }
         }
     }
 
-    private void movePending(final int from, final int to)
+    /** Ends subscription i: the last one takes its place (order does not matter). */
+    private void removeAt(final int i, final Ended ended)
     {
-        pending[to] = pending[from];
-        pendingLength[to] = pendingLength[from];
-        pending[from] = null;
-        pendingLength[from] = 0;
+        ended.onEnded(nodes[i], streams[i]);
+        final int last = --size;
+        nodes[i] = nodes[last];
+        streams[i] = streams[last];
+        renewedNs[i] = renewedNs[last];
+        mustReset[i] = mustReset[last];
+        pending[i] = pending[last];
+        pendingLength[i] = pendingLength[last];
+        pending[last] = null;
+        pendingLength[last] = 0;
     }
 
     /** Drops every subscription, telling {@code ended} about each. */
@@ -193,13 +194,7 @@ final class Subscribers
         {
             if (nowNs - renewedNs[i] > expiryNs)
             {
-                ended.onEnded(nodes[i], streams[i]);
-                final int last = --size;
-                nodes[i] = nodes[last];
-                streams[i] = streams[last];
-                renewedNs[i] = renewedNs[last];
-                mustReset[i] = mustReset[last];
-                movePending(last, i);
+                removeAt(i, ended);
                 dropped++;
             }
         }
