@@ -236,6 +236,7 @@ public final class CacheService
     /** The duty cycle's timer: sweeps expired entries and drops silent subscriptions. */
     public void onTimer(final long nowNs)
     {
+        snapshotTotals();
         for (final Iterator<Subscribers> i = subscribers.values().iterator(); i.hasNext(); )
         {
             final Subscribers s = i.next();
@@ -269,6 +270,28 @@ public final class CacheService
             final int partition = t.partition(record);
             publish(t, partition, t.bump(partition), record);
         });
+    }
+
+    /** {@link #statsText} with the totals taken now: for the duty-cycle thread (and single-threaded tests). */
+    String statsTextNow()
+    {
+        snapshotTotals();
+        return statsText();
+    }
+
+    /** Caches, entries and entry bytes, as of the last timer tick: what {@link #statsText} reports. */
+    private volatile long[] totals = new long[3];
+
+    private void snapshotTotals()
+    {
+        long entries = 0;
+        long bytes = 0;
+        for (final EntryTable t : tables.values())
+        {
+            entries += t.size();
+            bytes += t.bytes();
+        }
+        totals = new long[] {tables.size(), entries, bytes};
     }
 
     private static long streamKey(final int node, final int stream)
@@ -783,14 +806,13 @@ public final class CacheService
     /** @return one line of statistics (for the slave's stats text and logs). */
     public String statsText()
     {
-        long entries = 0;
-        long bytes = 0;
-        for (final EntryTable t : tables.values())
-        {
-            entries += t.size();
-            bytes += t.bytes();
-        }
-        return "caches " + tables.size() + ", entries " + entries + ", entry bytes " + bytes + ", requests " + requests +
+        // Any thread may ask (logs, tests): the table totals come from the snapshot the duty cycle's timer takes,
+        // never from walking maps another thread changes; the counters may be a moment old.
+        final long[] totals = this.totals;
+        final long caches = totals[0];
+        final long entries = totals[1];
+        final long bytes = totals[2];
+        return "caches " + caches + ", entries " + entries + ", entry bytes " + bytes + ", requests " + requests +
             ", bad " + badRequests + ", out of memory " + outOfMemory + ", too large " + tooLarge +
             ", swept " + expiredBySweep + ", invalidations sent " + invalidationsSent + " (" + invalidationBatches + " batches), dropped " +
             invalidationsDropped;

@@ -237,8 +237,9 @@ final class CacheFixture implements AutoCloseable
     /** @return a named figure of {@link CacheService#statsText()}, e.g. "entries". */
     long stat(final String name)
     {
-        final Matcher m = Pattern.compile("(?:^|, )" + name + " (\\d+)").matcher(service.statsText());
-        assertTrue(m.find(), () -> name + " in " + service.statsText());
+        final String text = service.statsTextNow();
+        final Matcher m = Pattern.compile("(?:^|, )" + name + " (\\d+)").matcher(text);
+        assertTrue(m.find(), () -> name + " in " + text);
         return Long.parseLong(m.group(1));
     }
 
