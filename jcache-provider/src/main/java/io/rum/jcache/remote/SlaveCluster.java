@@ -200,19 +200,43 @@ public final class SlaveCluster implements AutoCloseable {
         }
         for (final Member m : members) {
             if (!down.containsKey(m.nodeId())) {
-                final PendingCall call = transport.rpcClient(m.nodeId()).begin(settings.attemptTimeoutNs());
-                if (call == null) {
-                    continue;
-                }
-                try {
-                    CacheRequest.writeHeader(call.request(CacheRequest.HEADER_LENGTH), CacheOpcode.UNSUBSCRIBE, 0, 0,
-                        INVALIDATION_STREAM, tier.cacheId());
-                    call.send(CacheRequest.HEADER_LENGTH, settings.attemptTimeoutNs());
-                    call.await();
-                } finally {
-                    call.release();
-                }
+                headerCall(m.nodeId(), CacheOpcode.UNSUBSCRIBE, tier.cacheId(), settings.attemptTimeoutNs());
             }
+        }
+    }
+
+    /** No answer: the call could not even start (no free slot in time). */
+    private static final long NO_CALL = Long.MIN_VALUE;
+    /** The RPC went through but the slave answered a failure. */
+    private static final long REFUSED = Long.MIN_VALUE + 1;
+
+    /**
+     * One header-only cache request ({@code argument} = the invalidation stream) to one slave.
+     *
+     * @return the answer's result field; {@link #REFUSED}; {@link #NO_CALL}; or, for a failed RPC, the negated
+     * {@link RpcStatus} minus one (so it never collides with a result, which slaves answer as 0 or more).
+     */
+    private long headerCall(int node, int opcode, long cacheId, long timeoutNs) {
+        final PendingCall call = transport.rpcClient(node).begin(timeoutNs);
+        if (call == null) {
+            return NO_CALL;
+        }
+        try {
+            CacheRequest.writeHeader(call.request(CacheRequest.HEADER_LENGTH), opcode, 0, 0, INVALIDATION_STREAM,
+                cacheId);
+            call.send(CacheRequest.HEADER_LENGTH, timeoutNs);
+            final int status = call.await();
+            if (status == RpcStatus.PEER_RESTARTED) {
+                onRestart(node);
+            }
+            if (status != RpcStatus.OK) {
+                return -status - 1;
+            }
+            return call.responseLength() >= CacheResponse.HEADER_LENGTH
+                && CacheResponse.status(call.response(), 0) == Status.OK
+                ? CacheResponse.result(call.response(), 0) : REFUSED;
+        } finally {
+            call.release();
         }
     }
 
@@ -223,43 +247,20 @@ public final class SlaveCluster implements AutoCloseable {
     private void renewSession(long timeoutNs) {
         for (final Member m : members) {
             if (!down.containsKey(m.nodeId()) && !closed) {
-                final PendingCall call = transport.rpcClient(m.nodeId()).begin(timeoutNs);
-                if (call == null) {
-                    continue;
-                }
-                try {
-                    CacheRequest.writeHeader(call.request(CacheRequest.HEADER_LENGTH), CacheOpcode.SUBSCRIBE, 0, 0,
-                        INVALIDATION_STREAM, SESSION_CACHE_ID);
-                    call.send(CacheRequest.HEADER_LENGTH, timeoutNs);
-                    call.await();
-                } finally {
-                    call.release();
-                }
+                headerCall(m.nodeId(), CacheOpcode.SUBSCRIBE, SESSION_CACHE_ID, timeoutNs);
             }
         }
     }
 
     private void subscribe(HotTier tier, int node, long timeoutNs) {
-        final PendingCall call = transport.rpcClient(node).begin(timeoutNs);
-        if (call == null) {
+        final long result = headerCall(node, CacheOpcode.SUBSCRIBE, tier.cacheId(), timeoutNs);
+        if (result == NO_CALL) {
             return;
         }
-        try {
-            CacheRequest.writeHeader(call.request(CacheRequest.HEADER_LENGTH), CacheOpcode.SUBSCRIBE, 0, 0,
-                INVALIDATION_STREAM, tier.cacheId());
-            call.send(CacheRequest.HEADER_LENGTH, timeoutNs);
-            final int status = call.await();
-            if (status == RpcStatus.OK && call.responseLength() >= CacheResponse.HEADER_LENGTH
-                && CacheResponse.status(call.response(), 0) == Status.OK) {
-                tier.subscribed(node, CacheResponse.result(call.response(), 0) == 1);
-            } else {
-                tier.forgetSlave(node);
-                if (status == RpcStatus.PEER_RESTARTED) {
-                    onRestart(node);
-                }
-            }
-        } finally {
-            call.release();
+        if (result >= 0) {
+            tier.subscribed(node, result == 1);
+        } else {
+            tier.forgetSlave(node);
         }
     }
 
@@ -303,21 +304,8 @@ public final class SlaveCluster implements AutoCloseable {
     }
 
     private boolean probe(int node) {
-        final PendingCall call = transport.rpcClient(node).begin(settings.attemptTimeoutNs());
-        if (call == null) {
-            return false;
-        }
-        try {
-            CacheRequest.writeHeader(call.request(CacheRequest.HEADER_LENGTH), CacheOpcode.CLOCK, 0, 0, 0, 0);
-            call.send(CacheRequest.HEADER_LENGTH, settings.attemptTimeoutNs());
-            final int status = call.await();
-            if (status == RpcStatus.PEER_RESTARTED) {
-                onRestart(node);
-            }
-            return status == RpcStatus.OK;
-        } finally {
-            call.release();
-        }
+        final long result = headerCall(node, CacheOpcode.CLOCK, 0, settings.attemptTimeoutNs());
+        return result >= 0 || result == REFUSED; // any answer: the slave is up
     }
 
     /** Dispatches invalidations to the hot tier of their cache; runs in the transport's duty cycle. */

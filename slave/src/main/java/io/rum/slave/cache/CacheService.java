@@ -77,6 +77,8 @@ public final class CacheService
     private final CacheRequest.ItemReader items = new CacheRequest.ItemReader();
     private final UnsafeBuffer message = new UnsafeBuffer(new byte[256]);
     private final UnsafeBuffer resetMessage = new UnsafeBuffer(new byte[Invalidation.HEADER_LENGTH]);
+    /** The key of an entry the sweep removes, copied out before the record is freed. */
+    private final UnsafeBuffer sweptKey = new UnsafeBuffer(new byte[256]);
     private final List<EntryTable> sweepOrder = new ArrayList<>();
     /** Per key hash, the largest value an earlier item of the batch being checked writes (see onItems). */
     private final Long2LongHashMap batchValues = new Long2LongHashMap(0);
@@ -268,7 +270,13 @@ public final class CacheService
         {
             expiredBySweep++;
             final int partition = t.partition(record);
-            publish(t, partition, t.bump(partition), record);
+            final int keyLength = t.keyLength(record);
+            if (sweptKey.capacity() < keyLength)
+            {
+                sweptKey.wrap(new byte[Math.max(keyLength, 2 * sweptKey.capacity())]);
+            }
+            t.copyKey(record, sweptKey, 0); // before the record is freed
+            publish(t, partition, t.bump(partition), sweptKey, 0, keyLength);
         });
     }
 
@@ -376,8 +384,7 @@ public final class CacheService
                 " bytes, more than the largest message (" + maxMessageLength + "): split the batch");
             return;
         }
-        if (null == table && isWrite && opcode != CacheOpcode.REMOVE && opcode != CacheOpcode.COMPARE_AND_SET ||
-            null == table && opcode == CacheOpcode.COMPARE_AND_SET)
+        if (null == table && isWrite && opcode != CacheOpcode.REMOVE)
         {
             if (tables.size() >= MAX_CACHES)
             {
@@ -389,28 +396,19 @@ public final class CacheService
             tables.put(cacheId, table);
             sweepOrder.add(table);
         }
-        // Pass 2: apply.
+        // Pass 2: apply, into a buffer reserved once for the bound pass 1 computed (every answer fits in it).
         final boolean returnPrevious = (flags & CacheRequest.FLAG_RETURN_PREVIOUS) != 0;
-        MutableDirectBuffer out = response.buffer(CacheResponse.HEADER_LENGTH);
+        final MutableDirectBuffer out = response.buffer((int)bound);
         int index = CacheResponse.HEADER_LENGTH;
         items.wrap(request, offset, length);
         for (int i = 0; i < count; i++)
         {
             items.next();
-            final int need = CacheResponse.ITEM_HEADER_LENGTH + (null == table ? 0 : valueBound(table, request));
-            out = response.buffer(index + need);
             index = null == table ? absent(out, index, request) : applyItem(opcode, returnPrevious, table, out, index,
                 request, nowMs);
         }
         CacheResponse.writeHeader(out, Status.OK, count, nowMs, 0);
         response.length(index);
-    }
-
-    private int valueBound(final EntryTable table, final DirectBuffer request)
-    {
-        final long record = table.find(EntryTable.hash(request, items.keyOffset(), items.keyLength()), request,
-            items.keyOffset(), items.keyLength());
-        return record == EntryTable.NONE ? 0 : table.valueLength(record);
     }
 
     private int absent(final MutableDirectBuffer out, final int index, final DirectBuffer request)
@@ -656,20 +654,6 @@ public final class CacheService
             }
         }
         return live;
-    }
-
-    private void publish(final EntryTable table, final int partition, final long sequence, final long record)
-    {
-        final Subscribers s = subscribers.get(table.cacheId());
-        if (null == s || s.size() == 0)
-        {
-            return;
-        }
-        final int keyLength = table.keyLength(record);
-        ensureMessage(Invalidation.HEADER_LENGTH + keyLength);
-        Invalidation.write(message, Invalidation.KEY_CHANGED, partition, table.cacheId(), sequence, keyLength);
-        table.copyKey(record, message, Invalidation.HEADER_LENGTH);
-        send(s, Invalidation.HEADER_LENGTH + keyLength, table.cacheId());
     }
 
     private void publish(final EntryTable table, final int partition, final long sequence, final DirectBuffer key,
