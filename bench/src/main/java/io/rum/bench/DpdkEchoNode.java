@@ -30,7 +30,8 @@ import java.util.Map;
  * <p>Options, all {@code --name=value}: {@code node} and {@code vdev} (required), {@code mac},
  * {@code file-prefix} (EAL's, so the parent knows which runtime directory to remove should this process die),
  * {@code memory-mb} (default 128), {@code idle} ({@code backoff}, the default of a node, {@code yield} or
- * {@code spin}) and {@code link-timeout-ms} (default 30000).
+ * {@code spin}), {@code cpu} (pin the poller thread to this CPU, as the C baseline pins its server) and
+ * {@code link-timeout-ms} (default 30000).
  */
 public final class DpdkEchoNode
 {
@@ -63,8 +64,12 @@ public final class DpdkEchoNode
             medium.close();
             System.exit(3);
         }
-        final ReliableTransport transport = ReliableTransport.create(TransportConfig.defaults(nodeId), medium)
-            .start(BenchOptions.idleStrategy(idle));
+        final ReliableTransport transport = ReliableTransport.create(TransportConfig.defaults(nodeId), medium);
+        if (options.containsKey("cpu"))
+        {
+            transport.pinPoller(Integer.parseInt(options.get("cpu")));
+        }
+        transport.start(BenchOptions.idleStrategy(idle));
         transport.serve((src, request, offset, length, response) ->
         {
             response.buffer(length).putBytes(0, request, offset, length);

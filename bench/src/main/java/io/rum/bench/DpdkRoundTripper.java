@@ -82,11 +82,14 @@ final class DpdkRoundTripper implements RoundTripper
     /**
      * Starts the echo server in a child JVM, then this JVM's client port, and waits for both links.
      *
-     * @param idle     both pollers' idle strategy (this JVM's and the echo node's): backoff, yield or spin.
-     * @param progress where to say what happens.
+     * @param serverIdle the echo node's poller's idle strategy: backoff, yield or spin.
+     * @param serverCpu  the CPU to pin the echo node's poller to, or -1 to leave it to the scheduler.
+     * @param clientIdle this JVM's poller's idle strategy.
+     * @param progress   where to say what happens.
      * @throws IllegalStateException if a step fails; whatever was started is stopped again.
      */
-    static DpdkRoundTripper start(final String idle, final Consumer<String> progress)
+    static DpdkRoundTripper start(
+        final String serverIdle, final int serverCpu, final String clientIdle, final Consumer<String> progress)
     {
         final String tag = "rum-bench-" + ProcessHandle.current().pid() + "-j" + SEQUENCE.incrementAndGet();
         final Path socket = Path.of(System.getProperty("java.io.tmpdir"), tag + ".sock");
@@ -99,9 +102,14 @@ final class DpdkRoundTripper implements RoundTripper
         {
             Files.deleteIfExists(socket);
             serverLog = Files.createTempFile(serverFilePrefix, ".log");
-            server = new ProcessBuilder(childCommand(List.of("--node=" + SERVER_NODE, "--mac=" + SERVER_MAC,
-                "--vdev=net_memif0,role=server" + memif, "--file-prefix=" + serverFilePrefix, "--idle=" + idle,
-                "--link-timeout-ms=" + LINK_TIMEOUT_MS)))
+            final List<String> arguments = new ArrayList<>(List.of("--node=" + SERVER_NODE, "--mac=" + SERVER_MAC,
+                "--vdev=net_memif0,role=server" + memif, "--file-prefix=" + serverFilePrefix, "--idle=" + serverIdle,
+                "--link-timeout-ms=" + LINK_TIMEOUT_MS));
+            if (serverCpu >= 0)
+            {
+                arguments.add("--cpu=" + serverCpu);
+            }
+            server = new ProcessBuilder(childCommand(arguments))
                 .redirectError(serverLog.toFile()).start();
             final BufferedReader serverOut =
                 new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
@@ -118,7 +126,7 @@ final class DpdkRoundTripper implements RoundTripper
             }
             expect(serverOut, "READY", serverLog);
             final ReliableTransport client = ReliableTransport.create(TransportConfig.defaults(CLIENT_NODE), medium)
-                .start(BenchOptions.idleStrategy(idle));
+                .start(BenchOptions.idleStrategy(clientIdle));
             final String name = "RUM DPDK memif, 2 JVMs";
             progress.accept(name + ": echo node pid " + server.pid() + ", this JVM on " + medium.name());
             return new DpdkRoundTripper(name, server, serverOut, serverLog, socket, serverFilePrefix, progress,

@@ -23,15 +23,16 @@ import java.util.Map;
  *
  * <p>With DPDK installed, the same run adds memif between two processes: a raw C ping-pong as the memif baseline
  * ({@link MemifPingPong}, each end busy-polling on a CPU of its own) and RUM over {@code DpdkMedium} between this
- * JVM and a child JVM ({@link DpdkRoundTripper}), once with the idle strategy asked for (a node's default,
- * backoff) and once busy-spinning, since DPDK's goals are about latency. Those rows get a second ratio, against
- * the C baseline. Without DPDK the output says why those rows are missing.
+ * JVM and a child JVM ({@link DpdkRoundTripper}), once as a node runs by default (the idle strategy asked for,
+ * backoff, nothing pinned) and once under the C baseline's conditions (the echo node's poller busy-spinning on the
+ * C server's CPU, the caller pinned to the C client's). Those rows get a second ratio, against the C baseline.
+ * Without DPDK the output says why those rows are missing.
  */
 final class TransportBench
 {
     private static final int[] SIZES = {64, 1024, 4096};
     private static final int IN_FLIGHT = 8;
-    private static final int BUSY_SPIN_MIN_CPUS = 4;
+    private static final long WARMUP_NS = 2_000_000_000L;
 
     private final BenchOptions options;
     private final com.sun.management.ThreadMXBean threads =
@@ -107,33 +108,37 @@ final class TransportBench
             progress("raw C memif failed: " + ex.getMessage());
             notes.add("The raw C memif baseline failed: " + ex.getMessage() + ".");
         }
-        // Busy polling needs a CPU for each hot thread: the caller and the poller here, the echo node's poller.
-        // With fewer, spinning pollers take turns at the scheduler tick (measured on 2 cores: p50 about 4 ms,
-        // with retransmissions); yielding ones hand the CPU over at once.
-        final String busy = Runtime.getRuntime().availableProcessors() >= BUSY_SPIN_MIN_CPUS ? "spin" : "yield";
-        final List<String> idles = options.idle().equals(busy) ? List.of(busy) : List.of(options.idle(), busy);
-        if (busy.equals("yield"))
-        {
-            notes.add("Busy-polling memif rows use yield, not spin: " + Runtime.getRuntime().availableProcessors() +
-                " CPUs for 3 hot threads (caller and poller here, the echo node's poller); spinning on both pollers " +
-                "has been measured here at p50 ≈ 4 ms (the scheduler tick) with retransmissions.");
-        }
+        // Two RUM rows. The first as a node runs by default: the idle strategy asked for (backoff), nothing pinned.
+        // The second under the C baseline's conditions: the echo node's poller busy-spins pinned to the C server's
+        // CPU and the calling thread here is pinned to the C client's, so the ratio compares protocol with protocol.
+        final int[] cpus = MemifPingPong.twoCpus();
+        final String pinned = "spin, pinned";
         Eal eal = null;
         try
         {
-            for (final String idle : idles)
+            progress("RUM DPDK memif, idle " + options.idle() + ": starting the echo node JVM");
+            final DpdkRoundTripper free = DpdkRoundTripper.start(options.idle(), -1, options.idle(),
+                TransportBench::progress);
+            eal = Eal.running().retain();
+            measure(free, options.idle(), true, rows, rates);
+            if (cpus[0] != cpus[1])
             {
-                progress("RUM DPDK memif, idle " + idle + ": starting the echo node JVM");
-                final DpdkRoundTripper tripper = DpdkRoundTripper.start(idle, TransportBench::progress);
-                if (null == eal)
-                {
-                    eal = Eal.running().retain();
-                }
-                measure(tripper, idle, true, rows, rates);
+                progress("RUM DPDK memif, " + pinned + ": echo node poller on CPU " + cpus[0] + ", caller on CPU " +
+                    cpus[1]);
+                measureOnCpu(DpdkRoundTripper.start("spin", cpus[0], "backoff", TransportBench::progress), pinned,
+                    cpus[1], rows, rates);
+                notes.add("RUM DPDK memif, " + pinned + ": the echo node's poller busy-spins pinned to CPU " + cpus[0] +
+                    " and the calling thread here is pinned to CPU " + cpus[1] + ", as the C baseline's server and " +
+                    "client are; this JVM's poller (backoff) parks while the caller runs the duty cycle.");
+            }
+            else
+            {
+                notes.add("RUM DPDK memif pinned: not run, this process may use one CPU only.");
             }
             notes.add("RUM DPDK memif: this JVM is the client (memif client), a child JVM running " +
-                "io.rum.bench.DpdkEchoNode the server (memif server); neither is pinned (EAL maps its lcore to " +
-                "every allowed CPU), the same idle strategy on both pollers. heap B/call counts this JVM only.");
+                "io.rum.bench.DpdkEchoNode the server (memif server). Unpinned rows: EAL maps its lcore to every " +
+                "allowed CPU and the scheduler places the threads. A caller waiting for its call runs the duty " +
+                "cycle itself while this JVM's poller parks. heap B/call counts this JVM only.");
         }
         catch (final RuntimeException ex)
         {
@@ -146,6 +151,41 @@ final class TransportBench
             {
                 eal.close();
             }
+        }
+    }
+
+    /**
+     * {@link #measure} on a thread of its own pinned to {@code cpu}, so the bench's main thread stays unpinned.
+     */
+    private void measureOnCpu(final RoundTripper tripper, final String idle, final int cpu, final List<Row> rows,
+        final List<Rate> rates)
+    {
+        final RuntimeException[] failure = new RuntimeException[1];
+        final Thread caller = Thread.ofPlatform().name("rum-bench-caller-cpu" + cpu).start(() ->
+        {
+            try
+            {
+                io.rum.net.os.CpuAffinity.pinCurrentThread(cpu);
+                measure(tripper, idle, true, rows, rates);
+            }
+            catch (final RuntimeException ex)
+            {
+                failure[0] = ex;
+                tripper.close();
+            }
+        });
+        try
+        {
+            caller.join();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while measuring on CPU " + cpu, ex);
+        }
+        if (null != failure[0])
+        {
+            throw failure[0];
         }
     }
 
@@ -181,7 +221,11 @@ final class TransportBench
             {
                 final UnsafeBuffer request = new UnsafeBuffer(new byte[size]);
                 progress(tripper.name() + ", idle " + idle + ", " + size + " B: warming up");
-                for (int i = 0; i < options.warmup(); i++)
+                // By count and by time: on 2 cores with the caller and a poller spinning, the JIT's compiler threads
+                // get little CPU, and a count-only warm-up measured the first size at 6-8 µs against 0.6-1 µs once
+                // compiled (a 300,000-call run showed it).
+                final long warmUntilNs = System.nanoTime() + (options.quick() ? 0 : WARMUP_NS);
+                for (int i = 0; i < options.warmup() || System.nanoTime() - warmUntilNs < 0; i++)
                 {
                     tripper.roundTrip(request, size);
                 }

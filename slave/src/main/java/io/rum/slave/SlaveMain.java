@@ -15,9 +15,11 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code ./rum slave --config machines.csv --id <id> [--memory 4g] [--max-regions N] [--inject-loss RATE]
- * [--exit-on-stdin-eof]}. The slave watches the other slaves of the file with heartbeats and logs every change
- * of their state; {@code --inject-loss} drops that share of its outgoing frames (chaos runs).
+ * {@code ./rum slave --config machines.csv --id <id> [--memory 4g] [--max-regions N] [--cpu N]
+ * [--inject-loss RATE] [--exit-on-stdin-eof]}. The slave watches the other slaves of the file with heartbeats and
+ * logs every change of their state; {@code --cpu} pins its transport's poller thread to that CPU (a core of its
+ * own, as DPDK deployments give their pollers); {@code --inject-loss} drops that share of its outgoing frames
+ * (chaos runs).
  *
  * <p>Prints a start-up line to standard error and {@code slave <id> ready on <medium>} to standard output once
  * it serves. Stops cleanly on SIGTERM or SIGINT (a shutdown hook closes the server) and, with
@@ -33,8 +35,8 @@ public final class SlaveMain
     public static final int EXIT_FAILURE = 1;
 
     private static final String USAGE =
-        "usage: slave --config machines.csv --id <id> [--memory 4g] [--max-regions N] [--inject-loss RATE] " +
-            "[--exit-on-stdin-eof]";
+        "usage: slave --config machines.csv --id <id> [--memory 4g] [--max-regions N] [--cpu N] " +
+            "[--inject-loss RATE] [--exit-on-stdin-eof]";
 
     private SlaveMain()
     {
@@ -62,6 +64,7 @@ public final class SlaveMain
         int maxRegions = SlaveConfiguration.DEFAULT_MAX_REGIONS;
         boolean exitOnStdinEof = false;
         double injectLoss = 0;
+        int cpu = -1;
         try
         {
             for (int i = 0; i < args.length; i++)
@@ -74,6 +77,7 @@ public final class SlaveMain
                     case "--max-regions" -> maxRegions = parseInt(value(args, ++i, "--max-regions"), "--max-regions");
                     case "--exit-on-stdin-eof" -> exitOnStdinEof = true;
                     case "--inject-loss" -> injectLoss = parseRate(value(args, ++i, "--inject-loss"));
+                    case "--cpu" -> cpu = parseCpu(value(args, ++i, "--cpu"));
                     case "-h", "--help" ->
                     {
                         out.println(USAGE);
@@ -136,6 +140,10 @@ public final class SlaveMain
                 server = null == System.getProperty(Transports.TRANSPORT_PROPERTY)
                     ? SlaveServer.udp(machines, id, configuration)
                     : SlaveServer.create(machines, id, configuration);
+            }
+            if (cpu >= 0)
+            {
+                server.transport().pinPoller(cpu);
             }
             final int self = id;
             final int[] peers = machines.slaves().stream().mapToInt(NodeSpec::id).filter(n -> n != self).toArray();
@@ -225,6 +233,16 @@ public final class SlaveMain
             // Reported below.
         }
         throw new IllegalArgumentException("bad --inject-loss \"" + text + "\": expected a rate in [0, 1)");
+    }
+
+    private static int parseCpu(final String value)
+    {
+        final int cpu = parseInt(value, "--cpu");
+        if (!io.rum.net.os.CpuAffinity.allowed(cpu))
+        {
+            throw new IllegalArgumentException("--cpu " + value + ": not a CPU this process may run on");
+        }
+        return cpu;
     }
 
     private static int parseInt(final String text, final String option)

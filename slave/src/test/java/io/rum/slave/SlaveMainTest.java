@@ -67,6 +67,22 @@ class SlaveMainTest
     }
 
     @Test
+    void aSlaveWithItsPollerPinnedServesAndStops() throws Exception
+    {
+        final int port;
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress()))
+        {
+            port = probe.getLocalPort();
+        }
+        final Path csv = dir.resolve("pinned.csv");
+        Files.writeString(csv, "id,role,udp\n1,slave,127.0.0.1:" + port + "\n");
+        final Result result = run("--config", csv.toString(), "--id", "1", "--memory", "16m", "--cpu", "0",
+            "--exit-on-stdin-eof");
+        assertEquals(0, result.code(), result.err());
+        assertTrue(result.out().contains("slave 1 ready on"), result.out());
+    }
+
+    @Test
     void usageMistakes() throws Exception
     {
         final Path csv = dir.resolve("machines.csv");
@@ -77,6 +93,8 @@ class SlaveMainTest
         assertTrue(run("--config", csv.toString(), "--id", "x").err().contains("bad --id \"x\""));
         assertTrue(run("--config", csv.toString(), "--id", "1", "--memory", "lots").err().contains("bad size \"lots\""));
         assertTrue(run("--frobnicate").err().contains("unknown argument \"--frobnicate\""));
+        assertTrue(run("--config", csv.toString(), "--id", "1", "--cpu", "4096").err()
+            .contains("--cpu 4096: not a CPU this process may run on"));
         assertTrue(run("--config", csv.toString(), "--id", "9").err().contains("node 9 is not in"));
         assertTrue(run("--config", csv.toString(), "--id", "2").err().contains("is a client, not a slave"));
         assertTrue(run("--config", csv.toString(), "--id", "3").err().contains("has no udp address"));

@@ -8,27 +8,17 @@ import java.util.zip.CRC32C;
 /**
  * CRC32C over a frame. {@link CRC32C} is an intrinsic on x86 and aarch64 (several GB/s a core), so a
  * small frame costs nanoseconds. Frames must sit in a buffer backed by a {@code byte[]} or a
- * {@link ByteBuffer}: every medium receives into one of those. Per-thread state keeps the hot path
- * allocation-free: a view of the last backing buffer is reused while the poller keeps using it.
+ * {@link ByteBuffer}: every medium receives into one of those. One instance per flyweight that seals or checks
+ * frames, used by one thread at a time as the flyweight is (a thread-local lookup per frame cost more than the
+ * CRC of a small frame); a view of the last backing buffer is reused while the caller keeps using it.
  */
 final class FrameChecksum
 {
-    private static final ThreadLocal<FrameChecksum> PER_THREAD = ThreadLocal.withInitial(FrameChecksum::new);
-
     private final CRC32C crc = new CRC32C();
     private ByteBuffer viewSource;
     private ByteBuffer view;
 
-    private FrameChecksum()
-    {
-    }
-
-    static int compute(final DirectBuffer buffer, final int offset, final int length)
-    {
-        return PER_THREAD.get().checksum(buffer, offset, length);
-    }
-
-    private int checksum(final DirectBuffer buffer, final int offset, final int length)
+    int checksum(final DirectBuffer buffer, final int offset, final int length)
     {
         crc.reset();
         final byte[] array = buffer.byteArray();

@@ -58,6 +58,8 @@ public class FrameHeaderFlyweight
 
     protected MutableDirectBuffer buffer;
     protected int offset;
+    /** Created on first use: most flyweights only read fields. Used by the one thread using this flyweight. */
+    private FrameChecksum checksum;
 
     /**
      * Points this flyweight at a frame.
@@ -165,6 +167,17 @@ public class FrameHeaderFlyweight
         return buffer.getLong(offset + DST_EPOCH_OFFSET, ORDER);
     }
 
+    private FrameChecksum checksum()
+    {
+        FrameChecksum c = checksum;
+        if (null == c)
+        {
+            c = new FrameChecksum();
+            checksum = c;
+        }
+        return c;
+    }
+
     /**
      * Computes and stores the CRC over {@code frameLength()} bytes. Call last, after the payload is in place.
      */
@@ -172,7 +185,7 @@ public class FrameHeaderFlyweight
     {
         final int length = frameLength();
         buffer.putInt(offset + CRC_OFFSET, 0, ORDER);
-        buffer.putInt(offset + CRC_OFFSET, FrameChecksum.compute(buffer, offset, length), ORDER);
+        buffer.putInt(offset + CRC_OFFSET, checksum().checksum(buffer, offset, length), ORDER);
     }
 
     /**
@@ -185,7 +198,7 @@ public class FrameHeaderFlyweight
     {
         final int stored = crc();
         buffer.putInt(offset + CRC_OFFSET, 0, ORDER);
-        final int actual = FrameChecksum.compute(buffer, offset, length);
+        final int actual = checksum().checksum(buffer, offset, length);
         buffer.putInt(offset + CRC_OFFSET, stored, ORDER);
         return stored == actual;
     }

@@ -91,7 +91,8 @@ final class ClientSession implements RpcClient
     @Override
     public PendingCall begin(final long timeoutNs)
     {
-        final long deadlineNs = System.nanoTime() + timeoutNs;
+        // The clock is read only once no slot is free: a call that gets one at once costs no time reading it.
+        long deadlineNs = 0;
         IdleStrategy idle = null;
         while (true)
         {
@@ -106,6 +107,10 @@ final class ClientSession implements RpcClient
                     return slot;
                 }
                 continue;
+            }
+            if (null == idle)
+            {
+                deadlineNs = System.nanoTime() + timeoutNs;
             }
             if (transport.isClosed() || deadlineNs - System.nanoTime() <= 0)
             {

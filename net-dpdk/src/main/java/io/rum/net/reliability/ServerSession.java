@@ -7,6 +7,7 @@ import io.rum.net.frame.RejectFlyweight;
 import io.rum.net.transport.RpcHandler;
 import io.rum.net.transport.TransportCounters;
 import io.rum.net.transport.TransportCounters.Counter;
+import org.agrona.DirectBuffer;
 
 /**
  * The server end of a session with one client incarnation. It keeps no timers: everything it sends is an
@@ -70,6 +71,15 @@ final class ServerSession
             return;
         }
         final InboundTransfer in = slot.request;
+        if (!in.isStarted() && frame.payloadLength() == frame.messageLength())
+        {
+            // The whole request in this one frame (the validator checked the fragment's layout), as most are: the
+            // handler reads it where it arrived, with no reassembly copy and no budget to take and give back.
+            slot.lastProgressNs = nowNs;
+            slot.requestDropped = false;
+            execute(slot, handler, frame.buffer(), frame.payloadOffset(), frame.messageLength());
+            return;
+        }
         if (!in.isStarted() && !in.start(frame.messageLength(), frame.chunkLength(), transport.budget()) &&
             !(transport.reclaimStalledRequests(nowNs) &&
             in.start(frame.messageLength(), frame.chunkLength(), transport.budget())))
@@ -98,7 +108,8 @@ final class ServerSession
         {
             return;
         }
-        execute(slot, handler);
+        execute(slot, handler, in.buffer(), 0, in.messageLength());
+        in.reset(transport.budget());
     }
 
     private void ackRequest(final ServerSlot slot)
@@ -110,13 +121,16 @@ final class ServerSession
             in.isStarted() ? in.cumulative() : 0, slot.requestNumber, in.isStarted() ? in.selectiveBits() : 0);
     }
 
-    private void execute(final ServerSlot slot, final RpcHandler handler)
+    /**
+     * Runs the handler on a complete request, once, and sends the response it wrote.
+     */
+    private void execute(
+        final ServerSlot slot, final RpcHandler handler, final DirectBuffer request, final int offset, final int length)
     {
-        final InboundTransfer in = slot.request;
         slot.beginResponse();
         try
         {
-            handler.onRequest(clientNode, in.buffer(), 0, in.messageLength(), slot);
+            handler.onRequest(clientNode, request, offset, length, slot);
         }
         catch (final Throwable ex)
         {
@@ -124,7 +138,6 @@ final class ServerSession
             transport.onHandlerError(ex);
         }
         transport.counters().increment(Counter.REQUESTS_EXECUTED);
-        in.reset(transport.budget());
         slot.state = ServerSlot.RESPONDED;
         slot.startResponse(transport.writer().chunkLength());
         resendResponse(slot, 0);

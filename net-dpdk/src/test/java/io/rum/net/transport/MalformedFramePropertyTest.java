@@ -23,7 +23,6 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.ArrayList;
@@ -101,10 +100,11 @@ class MalformedFramePropertyTest
         final InProcessNetwork network = new InProcessNetwork(MAX_FRAME, 1 << 17);
         final RecordingMedium clientMedium = new RecordingMedium(network.attach(CLIENT));
         final RecordingMedium serverMedium = new RecordingMedium(network.attach(SERVER));
+        // The transports' clock is the simulated one: a send runs a duty cycle at the transport's own time.
         final ReliableTransport client =
-            new ReliableTransport(config(CLIENT), clientMedium, CLIENT_EPOCH, SystemNanoClock.INSTANCE);
+            new ReliableTransport(config(CLIENT), clientMedium, CLIENT_EPOCH, () -> this.nowNs);
         final ReliableTransport server =
-            new ReliableTransport(config(SERVER), serverMedium, SERVER_EPOCH, SystemNanoClock.INSTANCE);
+            new ReliableTransport(config(SERVER), serverMedium, SERVER_EPOCH, () -> this.nowNs);
         final InProcessMedium impostor = network.attach(IMPOSTOR);
         final FrameValidator reference = new FrameValidator(MAX_MESSAGE, MAX_FRAME);
         long streamMessages;
