@@ -45,8 +45,8 @@ import java.util.function.Function;
  * <p>Threads: the router is the transport's {@link io.rum.net.transport.RpcHandler}, so every request is
  * applied inside the transport's duty cycle, one at a time in the order the cycle takes them, and so is the
  * lease timer ({@link ReliableTransport#addTimer}), which reclaims expired sessions through the state machine.
- * The duty cycle runs on the poller thread (a slave makes no blocking calls, so no caller runs it) and is
- * ordered by the transport's lock: the state machine needs none of its own. The transport answers retransmitted requests from its cached
+ * The duty cycle runs on the poller thread, or on the heartbeat thread while its ping waits, and is ordered by
+ * the transport's lock: the state machine needs none of its own. The transport answers retransmitted requests from its cached
  * responses, so each request is applied once. {@link #close()} stops the poller first (it joins it), then
  * releases the memory, so no request runs against freed memory.
  */

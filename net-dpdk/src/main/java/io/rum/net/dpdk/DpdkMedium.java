@@ -506,9 +506,10 @@ public final class DpdkMedium implements Medium
     /**
      * The link state as of at most {@value #LINK_CHECK_INTERVAL_MS} ms ago. While the link is up the clock is read
      * only every {@link #CLOCK_EVERY_CALLS}th call: a clock read is a fifth of an idle poll, and a poller calls this
-     * on every poll and send (measured: four reads per memif round trip). Between two reads the calls come
-     * back-to-back, so the link state is no staler than the interval plus a few microseconds; while it is down,
-     * every call reads the clock, so a link coming back is noticed on time.
+     * on every poll and send (measured: four reads per memif round trip). A busy poller makes 64 calls in a few
+     * microseconds; an idle one, parking up to 100 µs (1 ms while callers drive), in up to 6-64 ms, so a link
+     * going down is noticed that much later (sends to it are safe meanwhile: the PMD refuses them). While it is
+     * down every call reads the clock, so a link coming back is noticed on time.
      */
     private boolean linkUpNow()
     {

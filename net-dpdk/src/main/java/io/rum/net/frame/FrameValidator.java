@@ -7,7 +7,7 @@ import org.agrona.MutableDirectBuffer;
  * validated here, against what the medium actually delivered, so a malformed or hostile frame is counted and
  * dropped instead of reaching a reassembly buffer.
  *
- * <p>Instances are owned by one poller thread.
+ * <p>Instances are used by one thread at a time: the one running the duty cycle.
  */
 public final class FrameValidator
 {

@@ -11,8 +11,9 @@ import org.agrona.DirectBuffer;
  * {@link #resolve(int)}), and a frame from an address it has not seen before gets a new one, so replies can
  * go to clients that no configuration names. A peer number stays valid while the medium is open.
  *
- * <p>Threading: one poller thread calls {@link #send} and {@link #poll}; {@link #close()} may be called
- * from another thread after that poller has stopped.
+ * <p>Threading: one thread at a time calls {@link #send} and {@link #poll}, the one running the transport's duty
+ * cycle (the transport's lock orders them); {@link #close()} may be called from another thread after the
+ * cycles have stopped.
  */
 public interface Medium extends AutoCloseable
 {

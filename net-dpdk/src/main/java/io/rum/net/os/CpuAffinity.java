@@ -1,5 +1,6 @@
 package io.rum.net.os;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -8,6 +9,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.BitSet;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -32,7 +36,8 @@ public final class CpuAffinity
     private static final VarHandle ERRNO =
         CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final MethodHandle SET_AFFINITY = lookup("sched_setaffinity");
-    private static final MethodHandle GET_AFFINITY = lookup("sched_getaffinity");
+    private static final int EINVAL = 22;
+    private static final BitSet ONLINE = online();
 
     private CpuAffinity()
     {
@@ -48,31 +53,46 @@ public final class CpuAffinity
     }
 
     /**
-     * @return whether this process may run on {@code cpu} (it is online and in the process's affinity mask).
+     * @return whether {@code cpu} is an online CPU of this machine (from {@code /sys/devices/system/cpu/online};
+     *     any CPU below {@link #MAX_CPUS} where that cannot be read). Not whether this process's cpuset allows it:
+     *     the kernel answers that when a thread is pinned, and {@link #pinCurrentThread} reports it. The calling
+     *     thread's own mask is no guide (a review found it): a pinned thread would call every other CPU forbidden.
      */
     public static boolean allowed(final int cpu)
     {
-        if (cpu < 0 || cpu >= MAX_CPUS || null == GET_AFFINITY)
+        if (cpu < 0 || cpu >= MAX_CPUS)
         {
             return false;
         }
-        try (Arena arena = Arena.ofConfined())
+        final BitSet online = ONLINE;
+        return null == online || online.get(cpu);
+    }
+
+    private static BitSet online()
+    {
+        try
         {
-            final MemorySegment mask = arena.allocate(MASK_BYTES, 8);
-            final MemorySegment state = arena.allocate(CALL_STATE);
-            final int rc = (int)GET_AFFINITY.invokeExact(state, 0, MASK_BYTES, mask);
-            return rc >= 0 && (mask.get(JAVA_LONG, (cpu / 64) * 8L) & (1L << (cpu % 64))) != 0;
+            final BitSet cpus = new BitSet();
+            for (final String range : Files.readString(Path.of("/sys/devices/system/cpu/online")).strip().split(","))
+            {
+                final String[] ends = range.split("-");
+                final int from = Integer.parseInt(ends[0].strip());
+                final int to = ends.length > 1 ? Integer.parseInt(ends[1].strip()) : from;
+                cpus.set(from, Math.min(to, MAX_CPUS - 1) + 1);
+            }
+            return cpus;
         }
-        catch (final Throwable ex)
+        catch (final IOException | RuntimeException ex)
         {
-            throw new IllegalStateException("sched_getaffinity failed", ex);
+            return null;
         }
     }
 
     /**
      * Pins the calling thread to {@code cpu}.
      *
-     * @throws IllegalArgumentException if this process may not run there (see {@link #allowed}), naming the CPU.
+     * @throws IllegalArgumentException if this process may not run there (not online, or outside its cpuset),
+     *                                  naming the CPU.
      * @throws IllegalStateException    if the system call fails or does not exist on this platform.
      */
     public static void pinCurrentThread(final int cpu)
@@ -83,7 +103,7 @@ public final class CpuAffinity
         }
         if (!allowed(cpu))
         {
-            throw new IllegalArgumentException("CPU " + cpu + " is not one this process may run on");
+            throw new IllegalArgumentException("CPU " + cpu + " is not one this process may run on (not an online CPU)");
         }
         try (Arena arena = Arena.ofConfined())
         {
@@ -93,8 +113,13 @@ public final class CpuAffinity
             final int rc = (int)SET_AFFINITY.invokeExact(state, 0, MASK_BYTES, mask);
             if (rc != 0)
             {
-                throw new IllegalStateException("sched_setaffinity to CPU " + cpu + " failed: errno " +
-                    (int)ERRNO.get(state, 0L));
+                final int errno = (int)ERRNO.get(state, 0L);
+                if (errno == EINVAL)
+                {
+                    throw new IllegalArgumentException("CPU " + cpu + " is not one this process may run on (its " +
+                        "cpuset leaves it out)");
+                }
+                throw new IllegalStateException("sched_setaffinity to CPU " + cpu + " failed: errno " + errno);
             }
         }
         catch (final RuntimeException ex)

@@ -156,12 +156,17 @@ final class CallSlot implements PendingCall
         // that does it park, leaving the work to the poller: being woken from a park costs tens of microseconds.
         if (transport.startDriving())
         {
-            final long startNs = transport.nanoTime();
-            long nowNs = startNs;
-            long spinStartNs = startNs;
+            // Wall time, not the transport's clock: these bounds are about this thread's use of the CPU, and a
+            // transport driven by a simulated clock must not keep a caller spinning forever.
+            long startNs = 0;
+            long nowNs = 0;
+            long spinStartNs = 0;
             int idleTurns = 0;
             try
             {
+                startNs = System.nanoTime();
+                nowNs = startNs;
+                spinStartNs = startNs;
                 while (state != DONE)
                 {
                     final int work = transport.tryDutyCycle();
@@ -172,7 +177,7 @@ final class CallSlot implements PendingCall
                     if ((++idleTurns & (CLOCK_EVERY_TURNS - 1)) == 0 || work < 0)
                     {
                         // The cycle reads the clock already; these bounds need it only now and then.
-                        nowNs = transport.nanoTime();
+                        nowNs = System.nanoTime();
                         if (nowNs - startNs >= YIELD_PHASE_NS)
                         {
                             break;

@@ -12,7 +12,8 @@ public interface RpcHandler
 {
     /**
      * @param srcNode  the calling node.
-     * @param request  the request bytes.
+     * @param request  the request bytes, at {@code offset} (not necessarily 0): valid only during this call (a
+     *                 request that fits one frame is read where the medium received it).
      * @param response where to write the response; an unwritten response is empty.
      */
     void onRequest(int srcNode, DirectBuffer request, int offset, int length, ResponseWriter response);

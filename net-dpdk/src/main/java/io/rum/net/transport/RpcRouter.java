@@ -4,8 +4,8 @@ import org.agrona.DirectBuffer;
 
 /**
  * Several services on one node share its transport: the first byte of every request names the service
- * (see {@link Services}), and the router hands the request to that service's handler. Runs on the poller
- * thread like any handler. A request for no registered service gets an empty response and is counted.
+ * (see {@link Services}), and the router hands the request to that service's handler. Runs inside the
+ * duty cycle like any handler. A request for no registered service gets an empty response and is counted.
  */
 public final class RpcRouter implements RpcHandler
 {

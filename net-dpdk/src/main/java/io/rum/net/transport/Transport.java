@@ -7,8 +7,8 @@ package io.rum.net.transport;
  * of delivering stale duplicates.
  *
  * <p>Threading: every method may be called from any thread. Handlers run inside the transport's duty cycle,
- * one at a time, on its poller thread or on a caller's thread that runs the cycle while it waits, and must not
- * block.
+ * one at a time, on its poller thread or on a caller's thread that runs the cycle (in {@code send}, and while it
+ * waits for its call), and must not block.
  */
 public interface Transport extends AutoCloseable
 {
