@@ -221,9 +221,9 @@ final class TransportBench
             {
                 final UnsafeBuffer request = new UnsafeBuffer(new byte[size]);
                 progress(tripper.name() + ", idle " + idle + ", " + size + " B: warming up");
-                // By count and by time: on 2 cores with the caller and a poller spinning, the JIT's compiler threads
-                // get little CPU, and a count-only warm-up measured the first size at 6-8 µs against 0.6-1 µs once
-                // compiled (a 300,000-call run showed it).
+                // By count and by time: a count-only warm-up left the first size of the unpinned rows at 6-8 µs in
+                // three runs where a 300,000-call run gave 0.6-1 µs (the JIT short of CPU beside two busy threads,
+                // or the scheduler still settling them on one CPU: docs/BENCHMARKS.md); both need time, not calls.
                 final long warmUntilNs = System.nanoTime() + (options.quick() ? 0 : WARMUP_NS);
                 for (int i = 0; i < options.warmup() || System.nanoTime() - warmUntilNs < 0; i++)
                 {
