@@ -474,9 +474,10 @@ public final class ReliableTransport implements Transport, Agent
      * ran a cycle within {@link #DRIVER_STALL_NS}. A driver the scheduler took off its CPU mid-wait (or one stopped
      * in a debugger) must not leave the node deaf: the poller takes over once the cycles stop.
      */
-    private boolean callersDrive(final long nowNs)
+    private boolean callersDrive()
     {
-        return drivers.get() > 0 && nowNs - lastCallerCycleNs.get() < DRIVER_STALL_NS;
+        // The clock only when there are drivers: a server's poller, which has none, turns without reading it.
+        return drivers.get() > 0 && clock.nanoTime() - lastCallerCycleNs.get() < DRIVER_STALL_NS;
     }
 
     /**
@@ -544,7 +545,7 @@ public final class ReliableTransport implements Transport, Agent
         @Override
         public void idle()
         {
-            if (callersDrive(clock.nanoTime()))
+            if (callersDrive())
             {
                 delegate.reset();
                 LockSupport.parkNanos(this, handoverParkNs);
@@ -603,7 +604,7 @@ public final class ReliableTransport implements Transport, Agent
     @Override
     public int doWork()
     {
-        if (callersDrive(clock.nanoTime()) || !dutyCycle.tryLock())
+        if (callersDrive() || !dutyCycle.tryLock())
         {
             return 0;
         }
