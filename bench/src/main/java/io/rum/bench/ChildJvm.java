@@ -2,6 +2,7 @@ package io.rum.bench;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +46,27 @@ final class ChildJvm implements AutoCloseable
         this.errorLog = errorLog;
         this.reader = Thread.ofPlatform().name("peers-" + name + "-stdout").daemon().unstarted(this::pump);
         this.hook = Thread.ofPlatform().name("peers-" + name + "-kill").unstarted(process::destroyForcibly);
+    }
+
+    /**
+     * The child's side: returns when this process's standard input ends, which is how its parent says stop (also
+     * when the parent dies). Input carries no commands.
+     */
+    static void awaitEndOfInput(final InputStream in)
+    {
+        final byte[] sink = new byte[256];
+        try
+        {
+            while (in.read(sink) >= 0)
+            {
+                // Input carries no commands: its end is the signal to stop.
+                Thread.onSpinWait();
+            }
+        }
+        catch (final IOException ex)
+        {
+            // The parent is gone: stop as on EOF.
+        }
     }
 
     /**

@@ -7,8 +7,6 @@ import io.rum.net.dpdk.Eal;
 import io.rum.net.reliability.ReliableTransport;
 import io.rum.net.reliability.TransportConfig;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,27 +75,10 @@ public final class DpdkEchoNode
         });
         System.out.println("READY " + medium.mac());
         System.out.flush();
-        awaitEndOfInput(System.in);
+        ChildJvm.awaitEndOfInput(System.in);
         System.out.println("STATS " + medium + "; " + transport.counters());
         System.out.flush();
         transport.close();
-    }
-
-    private static void awaitEndOfInput(final InputStream in)
-    {
-        final byte[] sink = new byte[256];
-        try
-        {
-            while (in.read(sink) >= 0)
-            {
-                // Input carries no commands: its end is the signal to stop.
-                Thread.onSpinWait();
-            }
-        }
-        catch (final IOException ex)
-        {
-            // The parent is gone: stop as on EOF.
-        }
     }
 
     private static Map<String, String> parse(final String[] args)

@@ -150,23 +150,17 @@ final class DpdkRoundTripper implements RoundTripper
     }
 
     /**
-     * The command of a child JVM with this JVM's class path and the flags RUM needs.
+     * The echo node's command: {@link ChildJvm#command} with a small heap, and the shim this JVM was given.
      */
     private static List<String> childCommand(final List<String> arguments)
     {
-        final List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse("java"));
-        command.addAll(List.of("-Xmx256m", "-XX:+UseParallelGC", "--add-exports",
-            "java.base/jdk.internal.misc=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
-            "-Djava.net.preferIPv4Stack=true", "-cp", System.getProperty("java.class.path")));
+        final List<String> options = new ArrayList<>(List.of("-Xmx256m", "-XX:+UseParallelGC"));
         final String shim = System.getProperty(DpdkShim.SHIM_PROPERTY);
         if (null != shim)
         {
-            command.add("-D" + DpdkShim.SHIM_PROPERTY + "=" + shim);
+            options.add("-D" + DpdkShim.SHIM_PROPERTY + "=" + shim);
         }
-        command.add(DpdkEchoNode.class.getName());
-        command.addAll(arguments);
-        return command;
+        return ChildJvm.command(options, DpdkEchoNode.class.getName(), arguments);
     }
 
     private static void expect(final BufferedReader out, final String word, final Path log) throws IOException

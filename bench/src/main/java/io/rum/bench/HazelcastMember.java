@@ -11,8 +11,6 @@ import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.List;
 
 /**
@@ -66,7 +64,7 @@ public final class HazelcastMember
         final HazelcastInstance member = Hazelcast.newHazelcastInstance(config(cluster, port));
         System.out.println("READY " + member.getCluster().getLocalMember().getAddress());
         System.out.flush();
-        awaitEndOfInput(System.in);
+        ChildJvm.awaitEndOfInput(System.in);
         member.shutdown();
     }
 
@@ -128,22 +126,5 @@ public final class HazelcastMember
             cache.getEvictionConfig().getEvictionPolicy() + " at " + cache.getEvictionConfig().getSize() + " " +
             cache.getEvictionConfig().getMaxSizePolicy() + " (never reached), key " + cache.getKeyType() +
             ", value " + cache.getValueType();
-    }
-
-    private static void awaitEndOfInput(final InputStream in)
-    {
-        final byte[] sink = new byte[256];
-        try
-        {
-            while (in.read(sink) >= 0)
-            {
-                // Input carries no commands: its end is the signal to stop.
-                Thread.onSpinWait();
-            }
-        }
-        catch (final IOException ex)
-        {
-            // The parent is gone: stop as on EOF.
-        }
     }
 }

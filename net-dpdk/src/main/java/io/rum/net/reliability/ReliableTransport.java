@@ -33,6 +33,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
@@ -98,7 +99,7 @@ public final class ReliableTransport implements Transport, Agent
      * poller) is what made a memif round trip 3.5 µs instead of 1 µs (docs/BENCHMARKS.md, "memif: where the time
      * went").
      */
-    private final java.util.concurrent.atomic.AtomicInteger drivers = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger drivers = new AtomicInteger();
     /** When a caller last ran a duty cycle (the transport's clock); written with release, no fence, every cycle. */
     private final AtomicLong lastCallerCycleNs = new AtomicLong();
     private final java.util.concurrent.locks.ReentrantLock dutyCycle = new java.util.concurrent.locks.ReentrantLock();

@@ -7,6 +7,7 @@ import io.rum.net.transport.RpcClient;
 import io.rum.net.transport.RpcStatus;
 import io.rum.net.transport.TransportCounters.Counter;
 import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,14 +43,7 @@ class CallerDrivenPollerTest
 
     private static ReliableTransport node(final InProcessNetwork network, final int id)
     {
-        final ReliableTransport transport = new ReliableTransport(TransportConfig.defaults(id), network.attach(id),
-            ReliableTransport.wallClockEpoch(), org.agrona.concurrent.SystemNanoClock.INSTANCE);
-        transport.serve((src, request, offset, length, response) ->
-        {
-            response.buffer(length).putBytes(0, request, offset, length);
-            response.length(length);
-        });
-        return transport.start();
+        return node(network, id, SystemNanoClock.INSTANCE);
     }
 
     private static Thread thread(final String name)
@@ -65,7 +59,7 @@ class CallerDrivenPollerTest
         // The client serves nothing while it calls: a serving node wakes its poller whenever its last caller
         // leaves (see aServingNodeAnswersAtOnceAfterItsCallersStop), which is another test.
         final ReliableTransport client = new ReliableTransport(TransportConfig.defaults(1), network.attach(1),
-            ReliableTransport.wallClockEpoch(), org.agrona.concurrent.SystemNanoClock.INSTANCE).start();
+            ReliableTransport.wallClockEpoch(), SystemNanoClock.INSTANCE).start();
         try (client;
             ReliableTransport server = node(network, 2))
         {
@@ -137,7 +131,7 @@ class CallerDrivenPollerTest
     {
         final InProcessNetwork network = new InProcessNetwork();
         final ReliableTransport refused = new ReliableTransport(TransportConfig.defaults(3), network.attach(3),
-            ReliableTransport.wallClockEpoch(), org.agrona.concurrent.SystemNanoClock.INSTANCE);
+            ReliableTransport.wallClockEpoch(), SystemNanoClock.INSTANCE);
         try (refused)
         {
             final IllegalArgumentException ex =
@@ -145,7 +139,7 @@ class CallerDrivenPollerTest
             assertTrue(ex.getMessage().contains("CPU " + io.rum.net.os.CpuAffinity.MAX_CPUS), ex.getMessage());
         }
         try (ReliableTransport server = new ReliableTransport(TransportConfig.defaults(2), network.attach(2),
-            ReliableTransport.wallClockEpoch(), org.agrona.concurrent.SystemNanoClock.INSTANCE);
+            ReliableTransport.wallClockEpoch(), SystemNanoClock.INSTANCE);
             ReliableTransport client = node(network, 1))
         {
             server.serve((src, request, offset, length, response) -> response.length(0));
