@@ -11,6 +11,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,14 +34,18 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * frame from a MAC never seen before gets the next free one, so clients that no configuration names can be
  * answered. The table is bounded: when full, the oldest learned MAC is forgotten, as in {@code UdpMedium}.
  *
- * <p>Data path, one downcall per burst or frame and no allocation: {@link #poll} calls
- * {@code rum_rx_copy_burst}, which copies up to 32 frames into fixed slots of a reused {@code byte[]} (passed
- * to C as a heap segment under {@code critical(true)}) and frees the mbufs; frames of another EtherType,
- * shorter than the header or than their length field say, or larger than a slot are counted and dropped,
- * and the rest go to the handler with the Ethernet header stripped. {@link #send} writes the header and the
- * frame into a reused {@code byte[]} and calls {@code rum_tx_copy} (alloc an mbuf, copy, tx_burst); a full tx
- * ring or an empty pool is {@link #BACK_PRESSURED}. Copying costs less than the 4-5 downcalls per frame
- * that writing straight into mbufs takes (see docs/research/dpdk-probe/FINDINGS.md).
+ * <p>Data path, one downcall per burst or frame, no allocation and no copy in Java: {@link #poll} calls
+ * {@code rum_rx_burst_view}, which frees the previous burst's mbufs and receives up to 32 frames, leaving each
+ * in its mbuf; the handler reads the frame where it lies, through a view of the pool's memory (one direct
+ * {@link ByteBuffer} per memory chunk of the pool, made at open), until the next poll. Frames of another
+ * EtherType, shorter than the header or than their length field say, or (when the PMD chains segments) larger
+ * than a slot are counted and dropped, and the rest go to the handler with the Ethernet header stripped.
+ * {@link #send} calls {@code rum_tx_gather} with the 16-byte Ethernet header and the frame where the caller
+ * built it (its {@code byte[]} as a heap segment under {@code critical(true)}): C allocates an mbuf, copies
+ * both in and transmits; a full tx ring or an empty pool is {@link #BACK_PRESSURED}. One downcall per frame
+ * costs less than the 4-5 that building frames in mbufs from Java takes (docs/research/dpdk-probe/FINDINGS.md).
+ * Every data-path call acts as one lcore of its own (see the shim), so mbufs come from the pool's per-lcore
+ * cache, most recently freed first, and stay in the CPU's cache.
  *
  * <p>Link state: a port whose link is down is neither polled nor sent on (the memif PMD has been seen to
  * crash on repeated reconnects while polled); the state is re-read at most every
@@ -70,18 +75,31 @@ public final class DpdkMedium implements Medium
     private final int maxFrameLength;
     private final String name;
 
-    // Receive: MAX_BURST slots of slotSize bytes, lengths beside.
+    // Receive: the mbufs of the last burst (freed by the next), each frame's address and length; frames are read
+    // through views of the pool's memory chunks, the last "chunk" being the slots for frames C had to copy.
     private final int slotSize;
-    private final byte[] receiveBytes;
-    private final MemorySegment receiveSegment;
-    private final UnsafeBuffer receiveView;
+    private final long[] heldMbufs = new long[DpdkShim.MAX_BURST];
+    private final MemorySegment heldSegment = MemorySegment.ofArray(heldMbufs);
+    private int held;
+    private final long[] frameAddresses = new long[DpdkShim.MAX_BURST];
+    private final MemorySegment frameAddressesSegment = MemorySegment.ofArray(frameAddresses);
     private final int[] receiveLengths = new int[DpdkShim.MAX_BURST];
     private final MemorySegment receiveLengthsSegment = MemorySegment.ofArray(receiveLengths);
+    private final MemorySegment copySlots;
+    private final long[] chunkAddresses;
+    private final long[] chunkEnds;
+    private final ByteBuffer[] chunkBuffers;
+    private final UnsafeBuffer receiveView;
 
-    // Send: the Ethernet header (source MAC and EtherType written once) then the frame.
-    private final byte[] sendBytes;
-    private final MemorySegment sendSegment;
-    private final UnsafeBuffer sendView;
+    // Send: the Ethernet header (source MAC and EtherType written once); the frame goes to C from where it is.
+    private final byte[] headerBytes = new byte[HEADER_LENGTH];
+    private final MemorySegment headerSegment = MemorySegment.ofArray(headerBytes);
+    private final UnsafeBuffer headerView = new UnsafeBuffer(headerBytes);
+    private byte[] lastArray;
+    private MemorySegment lastArraySegment;
+    private ByteBuffer lastByteBuffer;
+    private MemorySegment lastByteBufferSegment;
+    private long frameBase;
 
     // Peers.
     private final long[] peerMacs;
@@ -112,7 +130,7 @@ public final class DpdkMedium implements Medium
 
     private DpdkMedium(
         final Eal eal, final DpdkConfig config, final short port, final MemorySegment pool, final MacAddress mac,
-        final int frameRoom, final Map<Integer, MacAddress> routes, final int maxPeers)
+        final int frameRoom, final long[][] chunks, final Map<Integer, MacAddress> routes, final int maxPeers)
     {
         this.eal = eal;
         this.config = config;
@@ -123,14 +141,24 @@ public final class DpdkMedium implements Medium
             config.portFrameLimit());
         this.name = "dpdk " + config.portName() + " " + mac;
         this.slotSize = align(HEADER_LENGTH + maxFrameLength, 64);
-        this.receiveBytes = new byte[slotSize * DpdkShim.MAX_BURST];
-        this.receiveSegment = MemorySegment.ofArray(receiveBytes);
-        this.receiveView = new UnsafeBuffer(receiveBytes);
-        this.sendBytes = new byte[HEADER_LENGTH + maxFrameLength];
-        this.sendSegment = MemorySegment.ofArray(sendBytes);
-        this.sendView = new UnsafeBuffer(sendBytes);
-        EthernetFrameDescriptor.putMac(sendView, SRC_MAC_OFFSET, mac.value());
-        sendView.putShort(ETHER_TYPE_OFFSET, (short)ETHER_TYPE, ORDER);
+        final ByteBuffer slots = ByteBuffer.allocateDirect(slotSize * DpdkShim.MAX_BURST);
+        this.copySlots = MemorySegment.ofBuffer(slots);
+        final int chunkCount = chunks[0].length;
+        this.chunkAddresses = new long[chunkCount + 1];
+        this.chunkEnds = new long[chunkCount + 1];
+        this.chunkBuffers = new ByteBuffer[chunkCount + 1];
+        for (int i = 0; i < chunkCount; i++)
+        {
+            chunkAddresses[i] = chunks[0][i];
+            chunkEnds[i] = chunks[0][i] + chunks[1][i];
+            chunkBuffers[i] = DpdkShim.nativeBuffer(chunks[0][i], (int)chunks[1][i]);
+        }
+        chunkAddresses[chunkCount] = copySlots.address();
+        chunkEnds[chunkCount] = copySlots.address() + copySlots.byteSize();
+        chunkBuffers[chunkCount] = slots;
+        this.receiveView = new UnsafeBuffer(slots);
+        EthernetFrameDescriptor.putMac(headerView, SRC_MAC_OFFSET, mac.value());
+        headerView.putShort(ETHER_TYPE_OFFSET, (short)ETHER_TYPE, ORDER);
 
         this.peerMacs = new long[maxPeers];
         java.util.Arrays.fill(peerMacs, NO_MAC);
@@ -179,11 +207,45 @@ public final class DpdkMedium implements Medium
             eal.close();
             throw ex;
         }
-        return new DpdkMedium(eal, config, opened.port, opened.pool, opened.mac, opened.frameRoom, routes, maxPeers);
+        return new DpdkMedium(
+            eal, config, opened.port, opened.pool, opened.mac, opened.frameRoom, opened.chunks, routes, maxPeers);
     }
 
-    private record Opened(short port, MemorySegment pool, MacAddress mac, int frameRoom)
+    /**
+     * @param chunks the pool's memory: addresses, then lengths.
+     */
+    private record Opened(short port, MemorySegment pool, MacAddress mac, int frameRoom, long[][] chunks)
     {
+    }
+
+    /** A pool is populated in few chunks (one, with {@code --no-huge}); more would mean a search per frame. */
+    private static final int MAX_POOL_CHUNKS = 8;
+
+    private static long[][] poolChunks(final MemorySegment pool, final Arena arena, final DpdkConfig config)
+        throws Throwable
+    {
+        final MemorySegment addresses = arena.allocate(JAVA_LONG, MAX_POOL_CHUNKS);
+        final MemorySegment lengths = arena.allocate(JAVA_LONG, MAX_POOL_CHUNKS);
+        final int count = (int)Calls.POOL_CHUNKS.invokeExact(pool, addresses, lengths, MAX_POOL_CHUNKS);
+        check(count, "list the pool memory of", config);
+        if (count > MAX_POOL_CHUNKS)
+        {
+            throw new IllegalStateException("the mbuf pool of " + config.portName() + " lies in " + count +
+                " memory chunks, more than " + MAX_POOL_CHUNKS + ": lower -Drum.dpdk.poolSize (now " +
+                config.poolSize() + ") or raise -Drum.dpdk.memoryMb (now " + config.memoryMb() + ")");
+        }
+        final long[][] chunks = {addresses.asSlice(0, count * 8L).toArray(JAVA_LONG),
+            lengths.asSlice(0, count * 8L).toArray(JAVA_LONG)};
+        for (final long length : chunks[1])
+        {
+            if (length > Integer.MAX_VALUE)
+            {
+                throw new IllegalStateException("a memory chunk of the mbuf pool of " + config.portName() + " is " +
+                    length + " B, more than a ByteBuffer spans: lower -Drum.dpdk.poolSize (now " + config.poolSize() +
+                    ") or -Drum.dpdk.maxFrameLength (now " + config.maxFrameLength() + ")");
+            }
+        }
+        return chunks;
     }
 
     private static Opened openOnEalThread(final DpdkConfig config) throws Throwable
@@ -217,6 +279,7 @@ public final class DpdkMedium implements Medium
                     config.memoryMb() + ")");
             }
             final int frameRoom = (int)Calls.POOL_FRAME_ROOM.invokeExact(pool);
+            final long[][] chunks = poolChunks(pool, arena, config);
             check((int)Calls.PORT_SETUP.invokeExact(port, pool, (short)0, (short)0), "configure", config);
             final MemorySegment macBytes = arena.allocate(MacAddress.LENGTH_BYTES);
             check((int)Calls.PORT_MAC.invokeExact(port, macBytes), "read the MAC of", config);
@@ -244,7 +307,7 @@ public final class DpdkMedium implements Medium
             check(rc, "start (a memif client needs its server running)", config);
             started = true;
             final MacAddress mac = config.mac() != null ? config.mac() : portMac;
-            return new Opened(port, pool, mac, frameRoom);
+            return new Opened(port, pool, mac, frameRoom, chunks);
         }
         catch (final Throwable ex)
         {
@@ -358,13 +421,14 @@ public final class DpdkMedium implements Medium
         {
             return BACK_PRESSURED;
         }
-        EthernetFrameDescriptor.putMac(sendView, 0, peerMacs[peer]);
-        sendView.putShort(LENGTH_OFFSET, (short)length, ORDER);
-        buffer.getBytes(offset, sendView, HEADER_LENGTH, length);
+        EthernetFrameDescriptor.putMac(headerView, 0, peerMacs[peer]);
+        headerView.putShort(LENGTH_OFFSET, (short)length, ORDER);
         final int rc;
         try
         {
-            rc = (int)Calls.TX_COPY.invokeExact(port, (short)0, pool, sendSegment, HEADER_LENGTH + length);
+            final MemorySegment frame = segmentOf(buffer);
+            rc = (int)Calls.TX_GATHER.invokeExact(port, (short)0, pool, headerSegment, HEADER_LENGTH,
+                frame, frameBase + offset, length, MemorySegment.NULL, 0L, 0);
         }
         catch (final Throwable ex)
         {
@@ -391,6 +455,41 @@ public final class DpdkMedium implements Medium
     }
 
     /**
+     * The memory behind an Agrona buffer as C should see it, and in {@link #frameBase} where the buffer's index 0
+     * lies in it: its {@code byte[]} (the usual case: a transport builds frames in one) or its direct
+     * {@link ByteBuffer} (a received frame sent on), each remembered while the next send uses the same one, or all
+     * memory for a buffer over a bare address.
+     */
+    private MemorySegment segmentOf(final DirectBuffer buffer)
+    {
+        final byte[] array = buffer.byteArray();
+        if (null != array)
+        {
+            frameBase = buffer.wrapAdjustment();
+            if (array != lastArray)
+            {
+                lastArraySegment = MemorySegment.ofArray(array);
+                lastArray = array;
+            }
+            return lastArraySegment;
+        }
+        final ByteBuffer byteBuffer = buffer.byteBuffer();
+        if (null != byteBuffer && byteBuffer.isDirect())
+        {
+            frameBase = buffer.wrapAdjustment();
+            if (byteBuffer != lastByteBuffer)
+            {
+                // The whole buffer from index 0, whatever its position: wrapAdjustment() counts from there.
+                lastByteBufferSegment = MemorySegment.ofBuffer(byteBuffer.duplicate().clear());
+                lastByteBuffer = byteBuffer;
+            }
+            return lastByteBufferSegment;
+        }
+        frameBase = buffer.addressOffset();
+        return DpdkShim.ALL_MEMORY;
+    }
+
+    /**
      * Transmits bytes exactly as given, Ethernet header included: for tests and tools that need frames
      * {@link #send} would never build (foreign EtherTypes, runts). Same thread rules as {@link #send}.
      *
@@ -398,7 +497,7 @@ public final class DpdkMedium implements Medium
      */
     int transmitRaw(final byte[] frame, final int length)
     {
-        if (length > sendBytes.length || length < 0)
+        if (length > HEADER_LENGTH + maxFrameLength || length < 0)
         {
             return FAILED;
         }
@@ -429,18 +528,19 @@ public final class DpdkMedium implements Medium
             final int received;
             try
             {
-                received = (int)Calls.RX_COPY_BURST.invokeExact(
-                    port, (short)0, receiveSegment, slotSize, receiveLengthsSegment, (short)burst);
+                received = (int)Calls.RX_BURST_VIEW.invokeExact(port, (short)0, pool, heldSegment, (short)held,
+                    copySlots, slotSize, frameAddressesSegment, receiveLengthsSegment, (short)burst);
             }
             catch (final Throwable ex)
             {
                 increment(sendErrors);
                 break;
             }
+            held = received;
             taken += received;
             for (int i = 0; i < received; i++)
             {
-                if (deliver(handler, i * slotSize, receiveLengths[i]))
+                if (deliver(handler, frameAddresses[i], receiveLengths[i]))
                 {
                     delivered++;
                 }
@@ -453,7 +553,7 @@ public final class DpdkMedium implements Medium
         return delivered;
     }
 
-    private boolean deliver(final FrameHandler handler, final int slot, final int wireLength)
+    private boolean deliver(final FrameHandler handler, final long address, final int wireLength)
     {
         increment(framesReceived);
         if (wireLength < 0)
@@ -466,20 +566,40 @@ public final class DpdkMedium implements Medium
             increment(runtFrames);
             return false;
         }
-        if (EthernetFrameDescriptor.etherType(receiveView, slot) != ETHER_TYPE)
+        if (!view(address, wireLength))
+        {
+            // C reads in place only frames in this pool's mbufs, and copies the rest into the slots: not reached.
+            increment(sendErrors);
+            return false;
+        }
+        if (EthernetFrameDescriptor.etherType(receiveView, 0) != ETHER_TYPE)
         {
             increment(foreignFrames);
             return false;
         }
-        final int length = EthernetFrameDescriptor.payloadLength(receiveView, slot);
+        final int length = EthernetFrameDescriptor.payloadLength(receiveView, 0);
         if (length > wireLength - HEADER_LENGTH)
         {
             increment(runtFrames);
             return false;
         }
-        final int peer = peerFor(EthernetFrameDescriptor.getMac(receiveView, slot + SRC_MAC_OFFSET));
-        handler.onFrame(peer, receiveView, slot + HEADER_LENGTH, length);
+        final int peer = peerFor(EthernetFrameDescriptor.getMac(receiveView, SRC_MAC_OFFSET));
+        handler.onFrame(peer, receiveView, HEADER_LENGTH, length);
         return true;
+    }
+
+    /** Points the receive view at a frame: a window of the pool chunk (or copy slots) it lies in. */
+    private boolean view(final long address, final int length)
+    {
+        for (int i = 0; i < chunkAddresses.length; i++)
+        {
+            if (address >= chunkAddresses[i] && address + length <= chunkEnds[i])
+            {
+                receiveView.wrap(chunkBuffers[i], (int)(address - chunkAddresses[i]), length);
+                return true;
+            }
+        }
+        return false;
     }
 
     private int peerFor(final long sourceMac)
@@ -688,6 +808,30 @@ public final class DpdkMedium implements Medium
     }
 
     /**
+     * @return free mbufs in the data path's cache of this port's pool (see the shim): mbufs recycled hot.
+     */
+    public int poolCached()
+    {
+        return eal.call(() -> (int)Calls.POOL_CACHED.invokeExact(pool));
+    }
+
+    /**
+     * @return the lcore id every data-path call acts as, or -1 if EAL left none free (mbufs then come from the
+     *     pool's ring, cold).
+     */
+    public static int dataLcore()
+    {
+        try
+        {
+            return (int)Calls.DATA_LCORE.invokeExact();
+        }
+        catch (final Throwable ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
      * @return free mbufs in this port's pool.
      */
     public int poolAvailable()
@@ -714,6 +858,8 @@ public final class DpdkMedium implements Medium
         {
             eal.call(() ->
             {
+                Calls.MBUF_FREE_BULK.invokeExact(heldSegment, held);
+                held = 0;
                 release(port, pool, true, config.vdev() != null ? config.portName() : null);
                 return null;
             });

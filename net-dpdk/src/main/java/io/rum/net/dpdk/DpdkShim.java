@@ -8,6 +8,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.security.CodeSource;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
@@ -65,7 +67,7 @@ public final class DpdkShim
     public static final int E_VDEV = -14;
     public static final int E_MAC = -15;
 
-    /** Frames one {@code rum_rx_copy_burst} call returns at most. */
+    /** Frames one {@code rum_rx_burst_view} call returns at most. */
     public static final int MAX_BURST = 32;
 
     /** Packet stats slots filled by {@code rum_port_stats}. */
@@ -219,6 +221,21 @@ public final class DpdkShim
     }
 
     /**
+     * A direct {@link ByteBuffer} over native memory that lives as long as the process (a pool's memory, which a
+     * medium only reads while its pool exists), so flyweights and the CRC can read frames where they lie.
+     */
+    static ByteBuffer nativeBuffer(final long address, final int length)
+    {
+        return MemorySegment.ofAddress(address).reinterpret(length).asByteBuffer();
+    }
+
+    /**
+     * All of the process's memory, from address 0: the base for an Agrona buffer over a bare address, which has no
+     * {@code byte[]} or {@link ByteBuffer} to pass instead.
+     */
+    static final MemorySegment ALL_MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    /**
      * Text of the last DPDK error on this thread, for exception messages.
      */
     static String lastError()
@@ -275,13 +292,24 @@ public final class DpdkShim
         static final MethodHandle PORT_STOP = control("rum_port_stop", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT));
         static final MethodHandle PORT_CLOSE = control("rum_port_close", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT));
 
-        // Data path: (port, queue, pool, src, len) -> 1 sent, 0 ring full, < 0 error.
+        // Data path. Raw frame: (port, queue, pool, src, len) -> 1 sent, 0 ring full, < 0 error.
         static final MethodHandle TX_COPY = critical(
             "rum_tx_copy", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT, ADDRESS, ADDRESS, JAVA_INT));
-        // (port, queue, dst, slotSize, lens, max) -> frames received.
-        static final MethodHandle RX_COPY_BURST = critical(
-            "rum_rx_copy_burst",
-            FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT, ADDRESS, JAVA_INT, ADDRESS, JAVA_SHORT));
+        // (port, queue, pool, hdr, hdrLen, a, aOffset, aLen, b, bOffset, bLen) -> as TX_COPY.
+        static final MethodHandle TX_GATHER = critical(
+            "rum_tx_gather", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT, ADDRESS, ADDRESS, JAVA_INT,
+                ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+        // (port, queue, pool, held, heldCount, slots, slotSize, addresses, lengths, max) -> frames received.
+        static final MethodHandle RX_BURST_VIEW = critical(
+            "rum_rx_burst_view", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT, ADDRESS, ADDRESS, JAVA_SHORT,
+                ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_SHORT));
+        // (mbufs, count): frees a held burst; never blocks, so critical (the array is on the heap).
+        static final MethodHandle MBUF_FREE_BULK =
+            critical("rum_mbuf_free_bulk", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
+        static final MethodHandle POOL_CHUNKS =
+            control("rum_pool_chunks", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
+        static final MethodHandle POOL_CACHED = control("rum_pool_cached", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MethodHandle DATA_LCORE = control("rum_data_lcore_id", FunctionDescriptor.of(JAVA_INT));
         // Link state is read by the poller every few ms: it never waits, so it may be critical too.
         static final MethodHandle LINK_UP_FAST =
             critical("rum_port_link_up", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT));
