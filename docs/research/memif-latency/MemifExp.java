@@ -63,7 +63,26 @@ public final class MemifExp
         if (System.getenv("CLIENT_CPU") != null) pin(Integer.parseInt(System.getenv("CLIENT_CPU")));
         org.agrona.concurrent.UnsafeBuffer req = new org.agrona.concurrent.UnsafeBuffer(new byte[size]);
         long timeout = 10_000_000_000L;
-        for (int round = 0; round < 3; round++)
+        // TPUT=<k>: throughput with k calls outstanding for 2 s, three times, instead of the latency rounds.
+        final int tput = Integer.parseInt(System.getenv().getOrDefault("TPUT", "0"));
+        for (int round = 0; round < (tput > 0 ? 3 : 0); round++)
+        {
+            final PendingCall[] calls = new PendingCall[tput];
+            for (int i = 0; i < tput; i++) { calls[i] = rpc.begin(timeout); calls[i].request(size); calls[i].send(size, timeout); }
+            final long start = System.nanoTime();
+            long completed = 0;
+            for (int i = 0; System.nanoTime() - start < 2_000_000_000L; i = (i + 1) % tput)
+            {
+                calls[i].await(); calls[i].release(); completed++;
+                calls[i] = rpc.begin(timeout); calls[i].request(size); calls[i].send(size, timeout);
+            }
+            final double rate = completed / ((System.nanoTime() - start) / 1e9);
+            for (PendingCall c : calls) { c.await(); c.release(); }
+            System.out.printf("server=%s size=%d inflight=%d p50=%.0f calls/s%n", serverIdle, size, tput, rate);
+        }
+        // ROUNDS=<n> for a longer run (to profile it: perf record while it runs).
+        final int rounds = tput > 0 ? 0 : Integer.parseInt(System.getenv().getOrDefault("ROUNDS", "3"));
+        for (int round = 0; round < rounds; round++)
         {
             Histogram h = new Histogram(10_000_000_000L, 3);
             long[] slow = new long[2000]; long[] slowD = new long[2000]; int nSlow = 0;
@@ -76,8 +95,8 @@ public final class MemifExp
                 switch (waitMode)
                 {
                     case "await" -> call.await();
-                    case "spin" -> { while (!call.isDone()) { if (client.tryDutyCycle() <= 0) Thread.onSpinWait(); } }
-                    case "yield" -> { while (!call.isDone()) { if (client.tryDutyCycle() <= 0) Thread.yield(); } }
+                    case "spin" -> { while (!call.isDone()) { if (client.tryDutyCycle(false) <= 0) Thread.onSpinWait(); } }
+                    case "yield" -> { while (!call.isDone()) { if (client.tryDutyCycle(false) <= 0) Thread.yield(); } }
                 }
                 call.release();
                 long t1 = System.nanoTime();
@@ -92,7 +111,7 @@ public final class MemifExp
         for (int r = 0; r < 3; r++)
         {
             long t0 = System.nanoTime();
-            for (int i = 0; i < 1_000_000; i++) client.tryDutyCycle();
+            for (int i = 0; i < 1_000_000; i++) client.tryDutyCycle(false);
             System.out.printf("idle tryDutyCycle: %.1f ns%n", (System.nanoTime() - t0) / 1e6);
             t0 = System.nanoTime();
             io.rum.net.dpdk.DpdkMedium m = (io.rum.net.dpdk.DpdkMedium) client.medium();

@@ -162,6 +162,8 @@ final class CallSlot implements PendingCall
             long nowNs = 0;
             long spinStartNs = 0;
             int idleTurns = 0;
+            // Whether this thread only spun since its last cycle, so the next may reuse that cycle's time.
+            boolean justSpun = false;
             try
             {
                 startNs = System.nanoTime();
@@ -169,7 +171,8 @@ final class CallSlot implements PendingCall
                 spinStartNs = startNs;
                 while (state != DONE)
                 {
-                    final int work = transport.tryDutyCycle();
+                    final int work = transport.tryDutyCycle(justSpun);
+                    justSpun = true;
                     if (work > 0 || state == DONE)
                     {
                         continue;
@@ -191,6 +194,7 @@ final class CallSlot implements PendingCall
                     {
                         Thread.yield();
                         spinStartNs = nowNs;
+                        justSpun = false;
                     }
                 }
             }

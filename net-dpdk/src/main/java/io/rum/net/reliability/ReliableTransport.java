@@ -44,7 +44,7 @@ import java.util.function.Consumer;
  *
  * <p>Everything that touches protocol state runs in {@link #doWork(long)}, one duty cycle at a time: on the
  * poller (an Agrona agent started by {@link #start}), on an application thread waiting for its call
- * ({@link #tryDutyCycle()}: a lock orders the cycles, so the state behaves as if one thread owned it), or in a
+ * ({@link #tryDutyCycle(boolean)}: a lock orders the cycles, so the state behaves as if one thread owned it), or in a
  * test's simulation loop with its own clock. Application threads otherwise reach it only
  * through call slots handed over by a bounded queue and through stream logs; see {@link CallSlot} and
  * {@link Publication} for the hand-over rules. The poller never blocks, and each duty cycle does a bounded
@@ -70,6 +70,14 @@ public final class ReliableTransport implements Transport, Agent
     /** Drivers that ran no cycle for this long are taken as stalled: the poller works again. */
     static final long DRIVER_STALL_NS = 50_000;
     static final long STALLED_RTOS = 10;
+    /**
+     * How many duty cycles in a row may take the previous cycle's time instead of reading the clock (21 ns here, a
+     * third of an idle cycle, and on a round trip's critical path in the server's cycle and the waiting caller's):
+     * only a cycle that follows an idle cycle of the same thread with nothing in between but a spin, so its time is
+     * at most this many idle cycles old, well under a microsecond (against a smallest retransmission timeout of
+     * 200 µs by default). A cycle that found work leaves the next a fresh read; yielding or parking does too.
+     */
+    static final int CLOCK_REUSES = 15;
 
     private final TransportConfig config;
     private final Medium medium;
@@ -102,7 +110,7 @@ public final class ReliableTransport implements Transport, Agent
     private final AtomicInteger drivers = new AtomicInteger();
     /** When a caller last ran a duty cycle (the transport's clock); written with release, no fence, every cycle. */
     private final AtomicLong lastCallerCycleNs = new AtomicLong();
-    private final java.util.concurrent.locks.ReentrantLock dutyCycle = new java.util.concurrent.locks.ReentrantLock();
+    private final DutyCycleLock dutyCycle = new DutyCycleLock();
     private volatile Thread pollerThread;
     private volatile int pollerCpu = -1;
     /** The CPU the poller thread pinned itself to, and one it failed to; poller thread only. */
@@ -110,6 +118,12 @@ public final class ReliableTransport implements Transport, Agent
     private int failedCpu = -1;
     private AgentRunner runner;
     private final AtomicLong errorsPrinted = new AtomicLong();
+    // Guarded by the duty-cycle lock: see CLOCK_REUSES.
+    private Thread lastCycleThread;
+    private boolean lastCycleIdle;
+    private int clockReuses;
+    // The poller's own: whether its idle strategy only spun since its last cycle.
+    private boolean pollerJustSpun;
 
     // Duty cycle only: one thread at a time (see ReliableTransport).
     private final Int2ObjectHashMap<ClientSession> clientsByNode = new Int2ObjectHashMap<>();
@@ -464,7 +478,7 @@ public final class ReliableTransport implements Transport, Agent
             }
             return;
         }
-        if (tryDutyCycle() < 0 && drivers.get() == 0)
+        if (tryDutyCycle(false) < 0 && drivers.get() == 0)
         {
             wakePoller();
         }
@@ -536,6 +550,7 @@ public final class ReliableTransport implements Transport, Agent
             {
                 delegate.reset();
                 handoverParkNs = HANDOVER_FIRST_PARK_NS;
+                pollerJustSpun = true;
             }
             else
             {
@@ -551,10 +566,12 @@ public final class ReliableTransport implements Transport, Agent
                 delegate.reset();
                 LockSupport.parkNanos(this, handoverParkNs);
                 handoverParkNs = Math.min(handoverParkNs << 1, HANDOVER_LONGEST_PARK_NS);
+                pollerJustSpun = false;
             }
             else
             {
                 delegate.idle();
+                pollerJustSpun = onlySpins(delegate);
             }
         }
 
@@ -570,6 +587,44 @@ public final class ReliableTransport implements Transport, Agent
         {
             return "caller-aware-" + delegate.alias();
         }
+    }
+
+    /**
+     * Whether the idle strategy's last idle() was a spin and nothing slower (no yield, no park): then the poller's
+     * next cycle may reuse the last cycle's time (see {@link #CLOCK_REUSES}). Unknown strategies count as slower.
+     */
+    private static boolean onlySpins(final IdleStrategy strategy)
+    {
+        return strategy instanceof TimedBackoffIdleStrategy timed ? timed.lastIdleSpun() :
+            strategy instanceof org.agrona.concurrent.BusySpinIdleStrategy ||
+            strategy instanceof org.agrona.concurrent.NoOpIdleStrategy;
+    }
+
+    /**
+     * The time for a cycle about to run on {@code thread}: the last cycle's, if {@link #CLOCK_REUSES} allows, or
+     * the clock's. Under the duty-cycle lock.
+     *
+     * @param justSpun whether the thread did nothing but spin since its previous cycle.
+     */
+    private long cycleTime(final Thread thread, final boolean justSpun)
+    {
+        if (justSpun && lastCycleIdle && thread == lastCycleThread && clockReuses < CLOCK_REUSES)
+        {
+            clockReuses++;
+            return nowNs;
+        }
+        clockReuses = 0;
+        return clock.nanoTime();
+    }
+
+    /** One cycle on {@code thread}, remembered for {@link #cycleTime}. Under the duty-cycle lock. */
+    private int runCycle(final Thread thread, final long nowNs)
+    {
+        lastCycleThread = thread;
+        lastCycleIdle = false; // until the cycle ends normally with nothing done
+        final int work = doWork(nowNs);
+        lastCycleIdle = work == 0;
+        return work;
     }
 
     /**
@@ -600,21 +655,24 @@ public final class ReliableTransport implements Transport, Agent
     }
 
     /**
-     * The agent's duty cycle, skipped while a caller runs one or callers are driving (see {@link #tryDutyCycle()}).
+     * The agent's duty cycle, skipped while a caller runs one or callers are driving (see
+     * {@link #tryDutyCycle(boolean)}).
      */
     @Override
     public int doWork()
     {
         if (callersDrive() || !dutyCycle.tryLock())
         {
+            pollerJustSpun = false;
             return 0;
         }
         try
         {
             pinIfAsked();
-            // Read again under the lock: a caller's cycle may have run since, and cycles must see time in the
+            // The time is taken under the lock: a caller's cycle may have run since, and cycles must see time in the
             // order they run (an earlier time here made a round-trip sample negative; found by review).
-            return doWork(clock.nanoTime());
+            final Thread poller = Thread.currentThread();
+            return runCycle(poller, cycleTime(poller, pollerJustSpun));
         }
         finally
         {
@@ -628,9 +686,11 @@ public final class ReliableTransport implements Transport, Agent
      * lock orders every cycle after the previous one, whichever thread ran it, so protocol state stays as if one
      * thread owned it. Handlers may therefore run on a caller's thread.
      *
+     * @param justSpun whether the calling thread did nothing but spin since its previous cycle (see
+     *                 {@link #CLOCK_REUSES}); false when unsure.
      * @return work done, 0 if there was none, or -1 if the cycle could not run here.
      */
-    int tryDutyCycle()
+    int tryDutyCycle(final boolean justSpun)
     {
         if (!callerRuns || closed || dutyCycle.isHeldByCurrentThread() || !dutyCycle.tryLock())
         {
@@ -643,12 +703,13 @@ public final class ReliableTransport implements Transport, Agent
                 // close() ran between the check above and the lock: the medium may be gone.
                 return -1;
             }
-            // The clock is read under the lock, so cycles see time in the order they run.
-            final long nowNs = clock.nanoTime();
+            // The time is taken under the lock, so cycles see time in the order they run.
+            final Thread caller = Thread.currentThread();
+            final long nowNs = cycleTime(caller, justSpun);
             lastCallerCycleNs.lazySet(nowNs);
             try
             {
-                return doWork(nowNs);
+                return runCycle(caller, nowNs);
             }
             catch (final Throwable ex)
             {
@@ -1094,7 +1155,7 @@ public final class ReliableTransport implements Transport, Agent
     {
         if (inDutyCycle())
         {
-            // The lock is reentrant: closing here would free the medium under the poll that called this handler.
+            // Closing here would free the medium under the poll that called this handler.
             throw new IllegalStateException("close() inside the transport's duty cycle (a handler or timer task): " +
                 "close it from another thread");
         }

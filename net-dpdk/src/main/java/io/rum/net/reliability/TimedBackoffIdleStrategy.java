@@ -23,6 +23,7 @@ public final class TimedBackoffIdleStrategy implements IdleStrategy
     private int spins;
     private long yieldStartNs;
     private long parkNs;
+    private boolean lastIdleSpun;
 
     /**
      * @param maxSpins  busy spins before yielding.
@@ -62,9 +63,11 @@ public final class TimedBackoffIdleStrategy implements IdleStrategy
         if (spins < maxSpins)
         {
             spins++;
+            lastIdleSpun = true;
             Thread.onSpinWait();
             return;
         }
+        lastIdleSpun = false;
         if (parkNs == 0)
         {
             final long nowNs = System.nanoTime();
@@ -81,6 +84,14 @@ public final class TimedBackoffIdleStrategy implements IdleStrategy
         }
         LockSupport.parkNanos(parkNs);
         parkNs = Math.min(parkNs << 1, maxParkNs);
+    }
+
+    /**
+     * @return whether the last {@link #idle()} only spun (no yield, no park): the caller lost no time to other threads.
+     */
+    public boolean lastIdleSpun()
+    {
+        return lastIdleSpun;
     }
 
     @Override
