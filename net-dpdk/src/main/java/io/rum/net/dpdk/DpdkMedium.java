@@ -95,11 +95,8 @@ public final class DpdkMedium implements Medium
     private final byte[] headerBytes = new byte[HEADER_LENGTH];
     private final MemorySegment headerSegment = MemorySegment.ofArray(headerBytes);
     private final UnsafeBuffer headerView = new UnsafeBuffer(headerBytes);
-    private byte[] lastArray;
-    private MemorySegment lastArraySegment;
-    private ByteBuffer lastByteBuffer;
-    private MemorySegment lastByteBufferSegment;
-    private long frameBase;
+    private final SegmentOf frames = new SegmentOf();
+    private final SegmentOf payloads = new SegmentOf();
 
     // Peers.
     private final long[] peerMacs;
@@ -426,15 +423,67 @@ public final class DpdkMedium implements Medium
         final int rc;
         try
         {
-            final MemorySegment frame = segmentOf(buffer);
+            final MemorySegment frame = frames.of(buffer);
             rc = (int)Calls.TX_GATHER.invokeExact(port, (short)0, pool, headerSegment, HEADER_LENGTH,
-                frame, frameBase + offset, length, MemorySegment.NULL, 0L, 0);
+                frame, frames.base + offset, length, MemorySegment.NULL, 0L, 0);
         }
         catch (final Throwable ex)
         {
             increment(sendErrors);
             return FAILED;
         }
+        return sent(rc);
+    }
+
+    @Override
+    public boolean gathers()
+    {
+        return true;
+    }
+
+    /**
+     * As {@link #send}, with the frame in two parts: C copies the Ethernet header, the head and the payload into the
+     * mbuf, so the payload is copied once, from where the caller has it.
+     */
+    @Override
+    public int sendGathered(
+        final int peer, final DirectBuffer head, final int headOffset, final int headLength, final DirectBuffer payload,
+        final int payloadOffset, final int payloadLength)
+    {
+        if (peer < 0 || peer >= peerMacs.length || peerMacs[peer] == NO_MAC)
+        {
+            return NO_ROUTE;
+        }
+        final int length = headLength + payloadLength;
+        if (length > maxFrameLength || headLength < 0 || payloadLength < 0)
+        {
+            increment(sendErrors);
+            return FAILED;
+        }
+        if (!linkUpNow())
+        {
+            return BACK_PRESSURED;
+        }
+        EthernetFrameDescriptor.putMac(headerView, 0, peerMacs[peer]);
+        headerView.putShort(LENGTH_OFFSET, (short)length, ORDER);
+        final int rc;
+        try
+        {
+            final MemorySegment frame = frames.of(head);
+            final MemorySegment rest = payloads.of(payload);
+            rc = (int)Calls.TX_GATHER.invokeExact(port, (short)0, pool, headerSegment, HEADER_LENGTH,
+                frame, frames.base + headOffset, headLength, rest, payloads.base + payloadOffset, payloadLength);
+        }
+        catch (final Throwable ex)
+        {
+            increment(sendErrors);
+            return FAILED;
+        }
+        return sent(rc);
+    }
+
+    private int sent(final int rc)
+    {
         if (rc == 1)
         {
             increment(framesSent);
@@ -455,38 +504,48 @@ public final class DpdkMedium implements Medium
     }
 
     /**
-     * The memory behind an Agrona buffer as C should see it, and in {@link #frameBase} where the buffer's index 0
-     * lies in it: its {@code byte[]} (the usual case: a transport builds frames in one) or its direct
-     * {@link ByteBuffer} (a received frame sent on), each remembered while the next send uses the same one, or all
-     * memory for a buffer over a bare address.
+     * The memory behind an Agrona buffer as C should see it, and in {@link #base} where the buffer's index 0 lies in
+     * it: its {@code byte[]} (the usual case: a transport builds frames in one) or its direct {@link ByteBuffer} (a
+     * received frame sent on), each remembered while the next send uses the same one, so sends allocate nothing; or
+     * all memory for a buffer over a bare address. One per part of a frame: a gathered frame's head and payload lie
+     * in two buffers.
      */
-    private MemorySegment segmentOf(final DirectBuffer buffer)
+    private static final class SegmentOf
     {
-        final byte[] array = buffer.byteArray();
-        if (null != array)
+        private byte[] array;
+        private MemorySegment arraySegment;
+        private ByteBuffer byteBuffer;
+        private MemorySegment byteBufferSegment;
+        long base;
+
+        MemorySegment of(final DirectBuffer buffer)
         {
-            frameBase = buffer.wrapAdjustment();
-            if (array != lastArray)
+            final byte[] bytes = buffer.byteArray();
+            if (null != bytes)
             {
-                lastArraySegment = MemorySegment.ofArray(array);
-                lastArray = array;
+                base = buffer.wrapAdjustment();
+                if (bytes != array)
+                {
+                    arraySegment = MemorySegment.ofArray(bytes);
+                    array = bytes;
+                }
+                return arraySegment;
             }
-            return lastArraySegment;
-        }
-        final ByteBuffer byteBuffer = buffer.byteBuffer();
-        if (null != byteBuffer && byteBuffer.isDirect())
-        {
-            frameBase = buffer.wrapAdjustment();
-            if (byteBuffer != lastByteBuffer)
+            final ByteBuffer backing = buffer.byteBuffer();
+            if (null != backing && backing.isDirect())
             {
-                // The whole buffer from index 0, whatever its position: wrapAdjustment() counts from there.
-                lastByteBufferSegment = MemorySegment.ofBuffer(byteBuffer.duplicate().clear());
-                lastByteBuffer = byteBuffer;
+                base = buffer.wrapAdjustment();
+                if (backing != byteBuffer)
+                {
+                    // The whole buffer from index 0, whatever its position: wrapAdjustment() counts from there.
+                    byteBufferSegment = MemorySegment.ofBuffer(backing.duplicate().clear());
+                    byteBuffer = backing;
+                }
+                return byteBufferSegment;
             }
-            return lastByteBufferSegment;
+            base = buffer.addressOffset();
+            return DpdkShim.ALL_MEMORY;
         }
-        frameBase = buffer.addressOffset();
-        return DpdkShim.ALL_MEMORY;
     }
 
     /**

@@ -15,12 +15,35 @@ import java.util.zip.CRC32C;
 final class FrameChecksum
 {
     private final CRC32C crc = new CRC32C();
+    // Views of the last two ByteBuffers checked: a gathered frame's header and payload lie in two.
     private ByteBuffer viewSource;
     private ByteBuffer view;
+    private ByteBuffer otherViewSource;
+    private ByteBuffer otherView;
 
     int checksum(final DirectBuffer buffer, final int offset, final int length)
     {
         crc.reset();
+        update(buffer, offset, length);
+        return (int)crc.getValue();
+    }
+
+    /**
+     * The CRC of {@code head[headOffset..+headLength)} followed by {@code payload[payloadOffset..+payloadLength)}:
+     * a frame sent gathered (see {@code Medium#sendGathered}).
+     */
+    int checksum(
+        final DirectBuffer head, final int headOffset, final int headLength, final DirectBuffer payload,
+        final int payloadOffset, final int payloadLength)
+    {
+        crc.reset();
+        update(head, headOffset, headLength);
+        update(payload, payloadOffset, payloadLength);
+        return (int)crc.getValue();
+    }
+
+    private void update(final DirectBuffer buffer, final int offset, final int length)
+    {
         final byte[] array = buffer.byteArray();
         if (null != array)
         {
@@ -35,13 +58,23 @@ final class FrameChecksum
             }
             if (backing != viewSource)
             {
+                final ByteBuffer previousSource = viewSource;
+                final ByteBuffer previous = view;
+                if (backing == otherViewSource)
+                {
+                    view = otherView;
+                }
+                else
+                {
+                    view = backing.duplicate();
+                }
                 viewSource = backing;
-                view = backing.duplicate();
+                otherViewSource = previousSource;
+                otherView = previous;
             }
             final int start = buffer.wrapAdjustment() + offset;
             view.limit(view.capacity()).position(start).limit(start + length);
             crc.update(view);
         }
-        return (int)crc.getValue();
     }
 }

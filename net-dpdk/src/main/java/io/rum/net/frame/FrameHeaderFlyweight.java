@@ -189,6 +189,18 @@ public class FrameHeaderFlyweight
     }
 
     /**
+     * Seals a frame to be sent gathered: its first {@code frameLength() - payloadLength} bytes are here, its payload
+     * lies in {@code payload}. The CRC is the one {@link #seal()} would compute over the two joined.
+     */
+    public void seal(final DirectBuffer payload, final int payloadOffset, final int payloadLength)
+    {
+        final int headLength = frameLength() - payloadLength;
+        buffer.putInt(offset + CRC_OFFSET, 0, ORDER);
+        buffer.putInt(offset + CRC_OFFSET,
+            checksum().checksum(buffer, offset, headLength, payload, payloadOffset, payloadLength), ORDER);
+    }
+
+    /**
      * The CRC check; restores the stored CRC so the frame is left as it came.
      *
      * @param length bytes the medium delivered for this frame.

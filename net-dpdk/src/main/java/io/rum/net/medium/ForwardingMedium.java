@@ -44,6 +44,16 @@ public abstract class ForwardingMedium implements Medium
         return delegate.send(peer, buffer, offset, length);
     }
 
+    /**
+     * False, whatever the delegate does: a decorator that overrides {@link #send} to see, drop or change frames must
+     * see every frame there, so gathered sends are not passed through unless a decorator says it handles them.
+     */
+    @Override
+    public boolean gathers()
+    {
+        return false;
+    }
+
     @Override
     public int poll(final FrameHandler handler, final int limit)
     {

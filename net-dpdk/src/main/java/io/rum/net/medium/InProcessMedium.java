@@ -2,6 +2,7 @@ package io.rum.net.medium;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 
@@ -60,6 +61,43 @@ public final class InProcessMedium implements Medium
             return SENT;
         }
         return target.inbound.write(nodeId, buffer, offset, length) ? SENT : BACK_PRESSURED;
+    }
+
+    @Override
+    public boolean gathers()
+    {
+        return true;
+    }
+
+    /**
+     * Claims the frame's room in the receiver's ring and copies both parts straight into it.
+     */
+    @Override
+    public int sendGathered(
+        final int peer, final DirectBuffer head, final int headOffset, final int headLength, final DirectBuffer payload,
+        final int payloadOffset, final int payloadLength)
+    {
+        final int length = headLength + payloadLength;
+        if (length > maxFrameLength)
+        {
+            return FAILED;
+        }
+        final InProcessMedium target = network.endpoint(peer);
+        if (null == target || target.closed)
+        {
+            return SENT;
+        }
+        final ManyToOneRingBuffer ring = target.inbound;
+        final int index = ring.tryClaim(nodeId, length);
+        if (index < 0)
+        {
+            return BACK_PRESSURED;
+        }
+        final AtomicBuffer claimed = ring.buffer();
+        claimed.putBytes(index, head, headOffset, headLength);
+        claimed.putBytes(index + headLength, payload, payloadOffset, payloadLength);
+        ring.commit(index);
+        return SENT;
     }
 
     @Override

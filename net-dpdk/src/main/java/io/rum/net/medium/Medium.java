@@ -50,6 +50,30 @@ public interface Medium extends AutoCloseable
     int send(int peer, DirectBuffer buffer, int offset, int length);
 
     /**
+     * @return whether {@link #sendGathered} works here: the medium copies every frame into memory of its own anyway
+     *     (an mbuf, a ring), so it can take a frame's header and payload from two places in that one copy.
+     */
+    default boolean gathers()
+    {
+        return false;
+    }
+
+    /**
+     * Sends one frame given in two parts, as {@link #send} would send their concatenation: the header and body the
+     * transport built, then a payload where it already lies (a call's request or response), which saves copying
+     * the payload behind the header first. Only for media that {@link #gathers()}. The buffers may be reused as
+     * soon as this returns.
+     *
+     * @return as {@link #send}.
+     */
+    default int sendGathered(
+        final int peer, final DirectBuffer head, final int headOffset, final int headLength, final DirectBuffer payload,
+        final int payloadOffset, final int payloadLength)
+    {
+        throw new UnsupportedOperationException(name() + " does not gather");
+    }
+
+    /**
      * Hands up to {@code limit} received frames to the handler.
      *
      * @return the number of frames handed over.

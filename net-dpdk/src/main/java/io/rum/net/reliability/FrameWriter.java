@@ -16,14 +16,26 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * Encodes outbound frames into one reused buffer and hands them to the medium: the only place frames are
  * built, so every frame is sealed with its CRC the same way. Duty cycle only: one thread at a time (see ReliableTransport).
+ *
+ * <p>A payload of {@link #GATHER_MIN_LENGTH} bytes or more goes to a medium that {@link Medium#gathers()} where it
+ * lies (a call's request or response buffer, a stream's log) instead of being copied behind the header first: the
+ * medium copies frames into its own memory anyway. Measured: one copy fewer of the payload on each side of a
+ * call, ... (see docs/BENCHMARKS.md, "memif: where the time went").
  */
 final class FrameWriter
 {
+    /**
+     * Below this a payload is copied behind the header: a gathered frame's CRC takes two passes and the medium two
+     * copies, which for a few dozen bytes cost more than the copy saved.
+     */
+    static final int GATHER_MIN_LENGTH = 256;
+
     private final Medium medium;
     private final TransportCounters counters;
     private final int nodeId;
     private final long epoch;
     private final UnsafeBuffer buffer;
+    private final boolean gathers;
     private final ConnectFlyweight connect = new ConnectFlyweight();
     private final FragmentFlyweight fragment = new FragmentFlyweight();
     private final FragmentAckFlyweight ack = new FragmentAckFlyweight();
@@ -38,6 +50,7 @@ final class FrameWriter
         this.nodeId = nodeId;
         this.epoch = epoch;
         this.buffer = new UnsafeBuffer(new byte[medium.maxFrameLength()]);
+        this.gathers = medium.gathers();
         connect.wrap(buffer, 0);
         fragment.wrap(buffer, 0);
         ack.wrap(buffer, 0);
@@ -76,6 +89,11 @@ final class FrameWriter
         final int frameLength = FragmentFlyweight.PAYLOAD_OFFSET + length;
         fragment.writeHeader(type, frameLength, nodeId, dstNode, epoch, dstEpoch);
         fragment.writeBody(slot, transfer.messageLength(), transfer.chunkLength(), index, requestNumber);
+        if (gathers && length >= GATHER_MIN_LENGTH)
+        {
+            sendGathered(peer, FragmentFlyweight.PAYLOAD_OFFSET, transfer.data(), transfer.fragmentOffset(index), length);
+            return;
+        }
         if (length > 0)
         {
             buffer.putBytes(FragmentFlyweight.PAYLOAD_OFFSET, transfer.data(), transfer.fragmentOffset(index), length);
@@ -110,6 +128,11 @@ final class FrameWriter
         streamData.writeHeader(FrameType.STREAM_DATA, frameLength, nodeId, dstNode, epoch, dstEpoch);
         streamData.flags(flags);
         streamData.writeBody(streamId, messageLength, sequence, initialSequence);
+        if (gathers && payloadLength >= GATHER_MIN_LENGTH)
+        {
+            sendGathered(peer, StreamDataFlyweight.PAYLOAD_OFFSET, payload, payloadOffset, payloadLength);
+            return;
+        }
         if (payloadLength > 0)
         {
             buffer.putBytes(StreamDataFlyweight.PAYLOAD_OFFSET, payload, payloadOffset, payloadLength);
@@ -131,7 +154,20 @@ final class FrameWriter
     {
         connect.frameLength(frameLength);
         connect.seal();
-        final int result = medium.send(peer, buffer, 0, frameLength);
+        counted(medium.send(peer, buffer, 0, frameLength));
+    }
+
+    /** The header (already written, frame length included) is in the buffer; the payload goes from where it lies. */
+    private void sendGathered(
+        final int peer, final int headLength, final DirectBuffer payload, final int payloadOffset,
+        final int payloadLength)
+    {
+        connect.seal(payload, payloadOffset, payloadLength);
+        counted(medium.sendGathered(peer, buffer, 0, headLength, payload, payloadOffset, payloadLength));
+    }
+
+    private void counted(final int result)
+    {
         if (result == Medium.SENT)
         {
             counters.increment(Counter.FRAMES_SENT);

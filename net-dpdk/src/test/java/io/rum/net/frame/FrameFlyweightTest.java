@@ -409,4 +409,35 @@ class FrameFlyweightTest
         assertTrue(new FrameHeaderFlyweight().wrap(direct, 3).crcMatches(length),
             "another buffer over the same ByteBuffer still checks correctly");
     }
+
+    /**
+     * A frame sealed gathered (header here, payload elsewhere) carries the CRC the joined frame would: the receiver
+     * sees one contiguous frame. Payloads in a byte[], a direct and a heap ByteBuffer, alternating, so the checksum's
+     * cached views of two backing buffers are exercised.
+     */
+    @Test
+    void aGatheredSealEqualsTheSealOfTheJoinedFrame()
+    {
+        final int payloadLength = 300;
+        final int length = sealedFrame(buffer, BASE, FrameType.REQUEST, payloadLength);
+        final int joinedCrc = new FrameHeaderFlyweight().wrap(buffer, BASE).crc();
+        final int headLength = length - payloadLength;
+        final UnsafeBuffer[] payloads = {
+            new UnsafeBuffer(new byte[payloadLength + 9]),
+            new UnsafeBuffer(ByteBuffer.allocateDirect(payloadLength + 9)),
+            new UnsafeBuffer(ByteBuffer.allocate(payloadLength + 9), 4, payloadLength + 5)};
+        final UnsafeBuffer head = new UnsafeBuffer(ByteBuffer.allocateDirect(CAPACITY));
+        final FrameHeaderFlyweight frame = new FrameHeaderFlyweight().wrap(head, 7);
+        for (int round = 0; round < 2; round++)
+        {
+            for (final UnsafeBuffer payload : payloads)
+            {
+                head.putBytes(7, buffer, BASE, headLength);
+                payload.putBytes(3, buffer, BASE + headLength, payloadLength);
+                frame.seal(payload, 3, payloadLength);
+                assertEquals(joinedCrc, frame.crc(), "gathered from " + payload.byteBuffer() + " / " +
+                    (null != payload.byteArray()));
+            }
+        }
+    }
 }
