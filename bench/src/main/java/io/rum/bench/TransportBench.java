@@ -27,12 +27,19 @@ import java.util.Map;
  * backoff, nothing pinned) and once under the C baseline's conditions (the echo node's poller busy-spinning on the
  * C server's CPU, the caller pinned to the C client's). Those rows get a second ratio, against the C baseline.
  * Without DPDK the output says why those rows are missing.
+ *
+ * <p>The C baseline runs before, between and after the two RUM row sets, and each RUM row is compared with the
+ * mean of the C runs on either side of it: this host runs the same C ping-pong at two speeds, minutes apart (its
+ * two vCPUs are sometimes close on the host, sometimes far: 0.2-0.3 µs against 1.3-1.4 µs at 64 B), so a ratio
+ * against a C figure taken at another time can be off by 4×. A row whose two C runs differ by more than
+ * {@value #PHASE_TOLERANCE_PERCENT}% is flagged: the host changed speed while it ran.
  */
 final class TransportBench
 {
     private static final int[] SIZES = {64, 1024, 4096};
     private static final int IN_FLIGHT = 8;
     private static final long WARMUP_NS = 2_000_000_000L;
+    private static final int PHASE_TOLERANCE_PERCENT = 25;
 
     private final BenchOptions options;
     private final com.sun.management.ThreadMXBean threads =
@@ -48,15 +55,38 @@ final class TransportBench
     private static final String RAW_MEMIF = "raw C memif (baseline)";
 
     /**
-     * @param memif whether this is a DPDK memif row (it also gets a ratio against the C memif baseline).
+     * @param memif   whether this is a DPDK memif row (it also gets a ratio against the C memif baseline).
+     * @param cBefore for a RUM memif row, the C run just before it (its idle label), else null.
+     * @param cAfter  the C run just after it, else null.
      */
     private record Row(String transport, String idle, boolean memif, int size, double p50Us, double p99Us,
-        double p999Us, double bytesPerCall)
+        double p999Us, double bytesPerCall, String cBefore, String cAfter)
     {
+        Row(final String transport, final String idle, final boolean memif, final int size, final double p50Us,
+            final double p99Us, final double p999Us, final double bytesPerCall)
+        {
+            this(transport, idle, memif, size, p50Us, p99Us, p999Us, bytesPerCall, null, null);
+        }
+
+        Row between(final String before, final String after)
+        {
+            return new Row(transport, idle, memif, size, p50Us, p99Us, p999Us, bytesPerCall, before, after);
+        }
     }
 
-    private record Rate(String transport, String idle, boolean memif, int size, double callsPerSecond)
+    private record Rate(String transport, String idle, boolean memif, int size, double callsPerSecond, String cBefore,
+        String cAfter)
     {
+        Rate(final String transport, final String idle, final boolean memif, final int size,
+            final double callsPerSecond)
+        {
+            this(transport, idle, memif, size, callsPerSecond, null, null);
+        }
+
+        Rate between(final String before, final String after)
+        {
+            return new Rate(transport, idle, memif, size, callsPerSecond, before, after);
+        }
     }
 
     String run()
@@ -88,26 +118,9 @@ final class TransportBench
             notes.add("The DPDK memif rows could not run on this machine: " + why + ".");
             return;
         }
-        try
-        {
-            progress(RAW_MEMIF + ": two processes, " + options.calls() + " round trips per size");
-            final MemifPingPong.Result c = MemifPingPong.run(options.calls(), options.warmup(), options.seconds(),
-                IN_FLIGHT, SIZES, TransportBench::progress);
-            for (final MemifPingPong.Latency latency : c.latencies())
-            {
-                rows.add(new Row(RAW_MEMIF, "busy poll", true, latency.size(), latency.p50Ns() / 1e3,
-                    latency.p99Ns() / 1e3, latency.p999Ns() / 1e3, Double.NaN));
-            }
-            rates.add(new Rate(RAW_MEMIF, "busy poll", true, 64, c.rate()));
-            final long lost = c.latencies().stream().mapToLong(MemifPingPong.Latency::lost).sum() + c.lostInThroughput();
-            notes.add("Raw C memif: server and client pinned by EAL, " + c.placement() + "; frames lost by memif " +
-                "(not counted as round trips): " + lost + ".");
-        }
-        catch (final RuntimeException ex)
-        {
-            progress("raw C memif failed: " + ex.getMessage());
-            notes.add("The raw C memif baseline failed: " + ex.getMessage() + ".");
-        }
+        final long[] lost = new long[1];
+        final String[] placement = new String[1];
+        final String first = measureC(C_RUNS[0], rows, rates, notes, lost, placement);
         // Two RUM rows. The first as a node runs by default: the idle strategy asked for (backoff), nothing pinned.
         // The second under the C baseline's conditions: the echo node's poller busy-spins pinned to the C server's
         // CPU and the calling thread here is pinned to the C client's, so the ratio compares protocol with protocol.
@@ -120,13 +133,21 @@ final class TransportBench
             final DpdkRoundTripper free = DpdkRoundTripper.start(options.idle(), -1, options.idle(),
                 TransportBench::progress);
             eal = Eal.running().retain();
+            final int freeRows = rows.size();
+            final int freeRates = rates.size();
             measure(free, options.idle(), true, rows, rates);
+            final String second = measureC(C_RUNS[1], rows, rates, notes, lost, placement);
+            between(rows, freeRows, rates, freeRates, first, second);
             if (cpus[0] != cpus[1])
             {
                 progress("RUM DPDK memif, " + pinned + ": echo node poller on CPU " + cpus[0] + ", caller on CPU " +
                     cpus[1]);
+                final int pinnedRows = rows.size();
+                final int pinnedRates = rates.size();
                 measureOnCpu(DpdkRoundTripper.start("spin", cpus[0], "backoff", TransportBench::progress), pinned,
                     cpus[1], rows, rates);
+                final String third = measureC(C_RUNS[2], rows, rates, notes, lost, placement);
+                between(rows, pinnedRows, rates, pinnedRates, second, third);
                 notes.add("RUM DPDK memif, " + pinned + ": the echo node's poller busy-spins pinned to CPU " + cpus[0] +
                     " and the calling thread here is pinned to CPU " + cpus[1] + ", as the C baseline's server and " +
                     "client are; this JVM's poller (backoff) parks while the caller runs the duty cycle.");
@@ -150,6 +171,69 @@ final class TransportBench
             if (null != eal)
             {
                 eal.close();
+            }
+        }
+        if (null != placement[0])
+        {
+            notes.add("Raw C memif: server and client pinned by EAL, " + placement[0] + "; run before, between and " +
+                "after the RUM rows, each RUM row compared with the mean of the C runs on either side (rows marked † " +
+                "had C runs more than " + PHASE_TOLERANCE_PERCENT + "% apart: the host changed speed meanwhile); " +
+                "frames lost by memif (not counted as round trips): " + lost[0] + ".");
+        }
+    }
+
+    /** The C baseline runs, in order: before the RUM memif rows, between the two sets, after them. */
+    private static final String[] C_RUNS = {"busy poll, run 1", "busy poll, run 2", "busy poll, run 3"};
+
+    /**
+     * One run of the C baseline, its rows labelled {@code label}.
+     *
+     * @return the label, or null if it failed (said in the notes).
+     */
+    private String measureC(
+        final String label, final List<Row> rows, final List<Rate> rates, final List<String> notes, final long[] lost,
+        final String[] placement)
+    {
+        try
+        {
+            progress(RAW_MEMIF + ", " + label + ": two processes, " + options.calls() + " round trips per size");
+            final MemifPingPong.Result c = MemifPingPong.run(options.calls(), options.warmup(), options.seconds(),
+                IN_FLIGHT, SIZES, TransportBench::progress);
+            for (final MemifPingPong.Latency latency : c.latencies())
+            {
+                rows.add(new Row(RAW_MEMIF, label, true, latency.size(), latency.p50Ns() / 1e3,
+                    latency.p99Ns() / 1e3, latency.p999Ns() / 1e3, Double.NaN));
+            }
+            rates.add(new Rate(RAW_MEMIF, label, true, 64, c.rate()));
+            lost[0] += c.latencies().stream().mapToLong(MemifPingPong.Latency::lost).sum() + c.lostInThroughput();
+            placement[0] = c.placement();
+            return label;
+        }
+        catch (final RuntimeException ex)
+        {
+            progress("raw C memif failed: " + ex.getMessage());
+            notes.add("The raw C memif baseline, " + label + ", failed: " + ex.getMessage() + ".");
+            return null;
+        }
+    }
+
+    /** Marks the RUM rows and rates from the given indices on with the C runs around them. */
+    private static void between(
+        final List<Row> rows, final int fromRow, final List<Rate> rates, final int fromRate, final String before,
+        final String after)
+    {
+        for (int i = fromRow; i < rows.size(); i++)
+        {
+            if (!rows.get(i).transport().equals(RAW_MEMIF))
+            {
+                rows.set(i, rows.get(i).between(before, after));
+            }
+        }
+        for (int i = fromRate; i < rates.size(); i++)
+        {
+            if (!rates.get(i).transport().equals(RAW_MEMIF))
+            {
+                rates.set(i, rates.get(i).between(before, after));
             }
         }
     }
@@ -276,17 +360,21 @@ final class TransportBench
         }
         if (rows.stream().anyMatch(r -> r.memif() && !r.transport().equals(RAW_MEMIF)))
         {
-            sb.append("\nDPDK memif p50 against the baselines (goal: ≤ 2× raw C memif and ≤ 0.2× UDP loopback).\n\n");
-            sb.append("| transport | idle | size | p50 | × raw C memif | × raw UDP | × RUM UDP |\n");
-            sb.append("|---|---|---:|---:|---:|---:|---:|\n");
+            sb.append("\nDPDK memif p50 against the baselines (goal: ≤ 2× raw C memif and ≤ 0.2× UDP loopback). ");
+            sb.append("The C figure is the mean of the C runs just before and after the row.\n\n");
+            sb.append("| transport | idle | size | p50 | C p50 before / after | × raw C memif | × raw UDP | × RUM UDP |\n");
+            sb.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
             for (final Row row : rows)
             {
                 if (!row.memif() || row.transport().equals(RAW_MEMIF))
                 {
                     continue;
                 }
-                sb.append(String.format(Locale.ROOT, "| %s | %s | %d B | %s | %s | %s | %s |%n", row.transport(),
-                    row.idle(), row.size(), us(row.p50Us()), ratio(row.p50Us(), p50(rows, RAW_MEMIF, null, row.size())),
+                final double before = null == row.cBefore() ? Double.NaN : p50(rows, RAW_MEMIF, row.cBefore(), row.size());
+                final double after = null == row.cAfter() ? Double.NaN : p50(rows, RAW_MEMIF, row.cAfter(), row.size());
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %d B | %s | %s / %s | %s%s | %s | %s |%n",
+                    row.transport(), row.idle(), row.size(), us(row.p50Us()), us(before), us(after),
+                    ratio(row.p50Us(), baseline(before, after)), phaseChanged(before, after) ? " †" : "",
                     ratio(row.p50Us(), p50(rows, RAW_UDP, null, row.size())),
                     ratio(row.p50Us(), p50(rows, RUM_UDP, null, row.size()))));
             }
@@ -295,13 +383,27 @@ final class TransportBench
         sb.append("Ratio against the raw UDP baseline, and for memif rows against the raw C memif baseline ");
         sb.append("(").append(IN_FLIGHT).append(" frames outstanding).\n\n");
         sb.append("| transport | idle | calls/s | ratio | × raw C memif |\n|---|---|---:|---:|---:|\n");
-        final double base = rate(rates, RAW_UDP);
-        final double memifBase = rate(rates, RAW_MEMIF);
+        final double base = rate(rates, RAW_UDP, null);
         for (final Rate rate : rates)
         {
+            final String memifRatio;
+            if (!rate.memif())
+            {
+                memifRatio = "";
+            }
+            else if (rate.transport().equals(RAW_MEMIF))
+            {
+                memifRatio = "1.00×";
+            }
+            else
+            {
+                final double before = null == rate.cBefore() ? Double.NaN : rate(rates, RAW_MEMIF, rate.cBefore());
+                final double after = null == rate.cAfter() ? Double.NaN : rate(rates, RAW_MEMIF, rate.cAfter());
+                memifRatio = ratio(rate.callsPerSecond(), baseline(before, after)) +
+                    (phaseChanged(before, after) ? " †" : "");
+            }
             sb.append(String.format(Locale.ROOT, "| %s | %s | %,.0f | %s | %s |%n", rate.transport(), rate.idle(),
-                rate.callsPerSecond(), ratio(rate.callsPerSecond(), base),
-                rate.memif() ? ratio(rate.callsPerSecond(), memifBase) : ""));
+                rate.callsPerSecond(), ratio(rate.callsPerSecond(), base), memifRatio));
         }
         if (!notes.isEmpty())
         {
@@ -321,10 +423,27 @@ final class TransportBench
             .mapToDouble(Row::p50Us).findFirst().orElse(Double.NaN);
     }
 
-    private static double rate(final List<Rate> rates, final String transport)
+    private static double rate(final List<Rate> rates, final String transport, final String idle)
     {
-        return rates.stream().filter(r -> r.transport().equals(transport))
+        return rates.stream().filter(r -> r.transport().equals(transport) && (null == idle || r.idle().equals(idle)))
             .mapToDouble(Rate::callsPerSecond).findFirst().orElse(Double.NaN);
+    }
+
+    /** The C figure a RUM row is compared with: the mean of the runs around it, or the one that ran. */
+    private static double baseline(final double before, final double after)
+    {
+        if (Double.isNaN(before))
+        {
+            return after;
+        }
+        return Double.isNaN(after) ? before : (before + after) / 2;
+    }
+
+    /** Whether the C runs around a row differ by more than the tolerance: the host changed speed in between. */
+    static boolean phaseChanged(final double before, final double after)
+    {
+        return !Double.isNaN(before) && !Double.isNaN(after) &&
+            Math.max(before, after) > Math.min(before, after) * (1 + PHASE_TOLERANCE_PERCENT / 100.0);
     }
 
     /** Sub-microsecond figures need two decimals, the rest one. */
