@@ -120,4 +120,49 @@ class InProcessNetworkTest
             assertEquals(i, received.get(i)[2], "in order, none lost");
         }
     }
+
+    /** A frame sent in two parts arrives as the one frame they make; too long, full ring and lost as for send. */
+    @Test
+    void aGatheredFrameArrivesJoined()
+    {
+        final InProcessMedium a = network.attach(1);
+        final InProcessMedium b = network.attach(2);
+        assertTrue(a.gathers());
+        final UnsafeBuffer head = new UnsafeBuffer(new byte[64]);
+        final UnsafeBuffer payload = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(MAX_FRAME));
+        for (int i = 0; i < 64; i++)
+        {
+            head.putByte(i, (byte)i);
+        }
+        for (int i = 0; i < MAX_FRAME; i++)
+        {
+            payload.putByte(i, (byte)(100 + i));
+        }
+        final byte[] got = new byte[MAX_FRAME];
+        final int[] length = {-1};
+        assertEquals(Medium.SENT, a.sendGathered(2, head, 8, 40, payload, 3, 500));
+        assertEquals(1, b.poll((peer, buffer, offset, frameLength) ->
+        {
+            length[0] = frameLength;
+            buffer.getBytes(offset, got, 0, frameLength);
+        }, 10));
+        assertEquals(540, length[0]);
+        for (int i = 0; i < 40; i++)
+        {
+            assertEquals((byte)(8 + i), got[i], "head byte " + i);
+        }
+        for (int i = 0; i < 500; i++)
+        {
+            assertEquals((byte)(103 + i), got[40 + i], "payload byte " + i);
+        }
+        assertEquals(Medium.FAILED, a.sendGathered(2, head, 0, 40, payload, 0, MAX_FRAME - 39), "too long");
+        assertEquals(Medium.SENT, a.sendGathered(3, head, 0, 40, payload, 0, 10), "lost, like a wire to nobody");
+        int accepted = 0;
+        while (a.sendGathered(2, head, 0, 40, payload, 0, 460) == Medium.SENT)
+        {
+            accepted++;
+            assertTrue(accepted <= RING / 500, "the ring is bounded");
+        }
+        assertEquals(Medium.BACK_PRESSURED, a.sendGathered(2, head, 0, 40, payload, 0, 460), "full ring");
+    }
 }
