@@ -19,8 +19,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>A payload of {@link #GATHER_MIN_LENGTH} bytes or more goes to a medium that {@link Medium#gathers()} where it
  * lies (a call's request or response buffer, a stream's log) instead of being copied behind the header first: the
- * medium copies frames into its own memory anyway. Measured: one copy fewer of the payload on each side of a
- * call, ... (see docs/BENCHMARKS.md, "memif: where the time went").
+ * medium copies frames into its own memory anyway: one copy of the payload fewer for each frame. Measured with the
+ * protocol alone (docs/research/memif-latency, PhaseExp with GATHER=0 and 1): a 4 KiB round trip 811-840 ns of CPU
+ * against 755, 1 KiB 523 against 493.
  */
 final class FrameWriter
 {
