@@ -307,6 +307,15 @@ final class ClientSession implements RpcClient
         slot.complete(status);
     }
 
+    /**
+     * @return whether a call submitted now is sent at once with nothing but the slot's own times stamped (see
+     *     {@link CallSlot#shiftSubmissionTimes}): the session is connected.
+     */
+    boolean sendsWithSlotTimesOnly()
+    {
+        return state == CONNECTED;
+    }
+
     boolean hasActiveCalls()
     {
         return activeCalls > 0;
