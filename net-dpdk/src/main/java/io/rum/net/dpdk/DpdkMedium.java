@@ -3,7 +3,7 @@ package io.rum.net.dpdk;
 import io.rum.net.config.MacAddress;
 import io.rum.net.dpdk.DpdkShim.Calls;
 import io.rum.net.medium.FrameHandler;
-import io.rum.net.medium.Medium;
+import io.rum.net.medium.GatheringMedium;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Long2LongHashMap;
@@ -56,7 +56,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * their control calls on the {@link Eal} thread. Counters are written by the poller only and read from any
  * thread.
  */
-public final class DpdkMedium implements Medium
+public final class DpdkMedium implements GatheringMedium
 {
     public static final int DEFAULT_MAX_PEERS = 4096;
     public static final long LINK_CHECK_INTERVAL_MS = 2;
@@ -402,48 +402,9 @@ public final class DpdkMedium implements Medium
         return peer >= 0 && peer < peerMacs.length && peerMacs[peer] != NO_MAC ? new MacAddress(peerMacs[peer]) : null;
     }
 
-    @Override
-    public int send(final int peer, final DirectBuffer buffer, final int offset, final int length)
-    {
-        if (peer < 0 || peer >= peerMacs.length || peerMacs[peer] == NO_MAC)
-        {
-            return NO_ROUTE;
-        }
-        if (length > maxFrameLength || length < 0)
-        {
-            increment(sendErrors);
-            return FAILED;
-        }
-        if (!linkUpNow())
-        {
-            return BACK_PRESSURED;
-        }
-        EthernetFrameDescriptor.putMac(headerView, 0, peerMacs[peer]);
-        headerView.putShort(LENGTH_OFFSET, (short)length, ORDER);
-        final int rc;
-        try
-        {
-            final MemorySegment frame = frames.of(buffer);
-            rc = (int)Calls.TX_GATHER.invokeExact(port, (short)0, pool, headerSegment, HEADER_LENGTH,
-                frame, frames.base + offset, length, MemorySegment.NULL, 0L, 0);
-        }
-        catch (final Throwable ex)
-        {
-            increment(sendErrors);
-            return FAILED;
-        }
-        return sent(rc);
-    }
-
-    @Override
-    public boolean gathers()
-    {
-        return true;
-    }
-
     /**
-     * As {@link #send}, with the frame in two parts: C copies the Ethernet header, the head and the payload into the
-     * mbuf, so the payload is copied once, from where the caller has it.
+     * C copies the Ethernet header, the head and the payload into an mbuf, so the payload is copied once, from where
+     * the caller has it.
      */
     @Override
     public int sendGathered(
@@ -470,9 +431,10 @@ public final class DpdkMedium implements Medium
         try
         {
             final MemorySegment frame = frames.of(head);
-            final MemorySegment rest = payloads.of(payload);
-            rc = (int)Calls.TX_GATHER.invokeExact(port, (short)0, pool, headerSegment, HEADER_LENGTH,
-                frame, frames.base + headOffset, headLength, rest, payloads.base + payloadOffset, payloadLength);
+            final MemorySegment rest = payloadLength > 0 ? payloads.of(payload) : MemorySegment.NULL;
+            rc = (int)Calls.TX_GATHER.invokeExact(port, (short)0, pool, headerSegment, HEADER_LENGTH, frame,
+                frames.base + headOffset, headLength, rest, payloadLength > 0 ? payloads.base + payloadOffset : 0L,
+                payloadLength);
         }
         catch (final Throwable ex)
         {

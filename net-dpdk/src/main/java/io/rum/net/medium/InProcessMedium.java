@@ -10,7 +10,7 @@ import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
  * One node's attachment to an {@link InProcessNetwork}. Peers are node ids; the ring's message type id
  * carries the sender's node id.
  */
-public final class InProcessMedium implements Medium
+public final class InProcessMedium implements GatheringMedium
 {
     private final InProcessNetwork network;
     private final int nodeId;
@@ -47,28 +47,6 @@ public final class InProcessMedium implements Medium
         return nodeId > 0 ? nodeId : NO_ROUTE;
     }
 
-    @Override
-    public int send(final int peer, final DirectBuffer buffer, final int offset, final int length)
-    {
-        if (length > maxFrameLength)
-        {
-            return FAILED;
-        }
-        final InProcessMedium target = network.endpoint(peer);
-        if (null == target || target.closed)
-        {
-            // Like a wire to a host that is down: the frame is lost, and the sender's retries find out.
-            return SENT;
-        }
-        return target.inbound.write(nodeId, buffer, offset, length) ? SENT : BACK_PRESSURED;
-    }
-
-    @Override
-    public boolean gathers()
-    {
-        return true;
-    }
-
     /**
      * Claims the frame's room in the receiver's ring and copies both parts straight into it.
      */
@@ -85,6 +63,7 @@ public final class InProcessMedium implements Medium
         final InProcessMedium target = network.endpoint(peer);
         if (null == target || target.closed)
         {
+            // Like a wire to a host that is down: the frame is lost, and the sender's retries find out.
             return SENT;
         }
         final ManyToOneRingBuffer ring = target.inbound;
@@ -95,7 +74,10 @@ public final class InProcessMedium implements Medium
         }
         final AtomicBuffer claimed = ring.buffer();
         claimed.putBytes(index, head, headOffset, headLength);
-        claimed.putBytes(index + headLength, payload, payloadOffset, payloadLength);
+        if (payloadLength > 0)
+        {
+            claimed.putBytes(index + headLength, payload, payloadOffset, payloadLength);
+        }
         ring.commit(index);
         return SENT;
     }
