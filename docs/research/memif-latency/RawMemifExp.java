@@ -1,0 +1,138 @@
+package io.rum.net.reliability;
+
+import io.rum.net.config.MacAddress;
+import io.rum.net.dpdk.DpdkConfig;
+import io.rum.net.dpdk.DpdkMedium;
+import io.rum.net.dpdk.Eal;
+import io.rum.net.medium.FrameHandler;
+import io.rum.net.medium.Medium;
+import org.HdrHistogram.Histogram;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Java floor under RUM over memif: two JVMs ping-pong bare frames through DpdkMedium (the shim, FFM, the lcore
+ * cache, frames read in place), no protocol at all. Pinned like the C baseline: SERVER_CPU for the echo JVM
+ * (taskset), CLIENT_CPU for this JVM's calling thread.
+ *
+ *   RawMemifExp <size>            (this JVM: client; it starts "RawMemifExp echo" as the server)
+ */
+public final class RawMemifExp
+{
+    private static final MacAddress SERVER = MacAddress.parse("02:52:55:4d:c0:02");
+    private static final MacAddress CLIENT = MacAddress.parse("02:52:55:4d:c0:01");
+
+    public static void main(final String[] args) throws Throwable
+    {
+        if (args[0].equals("echo"))
+        {
+            echo(args[1], args[2]);
+            return;
+        }
+        final int size = Integer.parseInt(args[0]);
+        final String tag = "rum-exp-" + ProcessHandle.current().pid();
+        final Path socket = Path.of("/tmp", tag + ".sock");
+        final String memif = ",id=0,socket=" + socket + ",socket-abstract=no,bsize=10240";
+        final List<String> cmd = new ArrayList<>();
+        if (System.getenv("SERVER_CPU") != null)
+        {
+            cmd.addAll(List.of("taskset", "-c", System.getenv("SERVER_CPU")));
+        }
+        cmd.addAll(List.of(ProcessHandle.current().info().command().get(), "-Xmx256m", "-XX:+UseParallelGC",
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
+            "-cp", System.getProperty("java.class.path"), RawMemifExp.class.getName(), "echo",
+            "net_memif0,role=server" + memif, tag + "-srv"));
+        final Process server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        final BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream()));
+        System.out.println(out.readLine());
+        final DpdkConfig config = DpdkConfig.ofVdev("net_memif0,role=client" + memif).withMac(CLIENT);
+        final DpdkMedium medium;
+        try (Eal eal = Eal.start(List.of(config.vdev()), config.memoryMb(), tag + "-cli"))
+        {
+            medium = DpdkMedium.open(eal, config, Map.of(2, SERVER), DpdkMedium.DEFAULT_MAX_PEERS);
+        }
+        medium.awaitLinkUp(10_000);
+        if (System.getenv("CLIENT_CPU") != null)
+        {
+            MemifExp.pin(Integer.parseInt(System.getenv("CLIENT_CPU")));
+        }
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[size]);
+        final int peer = medium.resolve(2);
+        final long[] got = new long[1];
+        final FrameHandler handler = (p, b, o, l) -> got[0] = b.getLong(o);
+        final int rounds = Integer.parseInt(System.getenv().getOrDefault("ROUNDS", "4"));
+        for (int round = 0; round < rounds; round++)
+        {
+            final Histogram h = new Histogram(10_000_000_000L, 3);
+            long lost = 0;
+            for (int i = 0; i < 200_000; i++)
+            {
+                final long t0 = System.nanoTime();
+                frame.putLong(0, t0);
+                while (medium.send(peer, frame, 0, size) != Medium.SENT)
+                {
+                    Thread.onSpinWait();
+                }
+                while (got[0] != t0)
+                {
+                    medium.poll(handler, 32);
+                    if (System.nanoTime() - t0 > 100_000_000L)
+                    {
+                        lost++;
+                        break;
+                    }
+                }
+                final long t1 = System.nanoTime();
+                if (i >= 50_000 && got[0] == t0)
+                {
+                    h.recordValue(t1 - t0);
+                }
+            }
+            System.out.printf("raw java memif size=%d p50=%.2f p90=%.2f p99=%.2f lost=%d%n", size,
+                h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3, h.getValueAtPercentile(99) / 1e3,
+                lost);
+        }
+        medium.close();
+        server.getOutputStream().close();
+        server.waitFor();
+        Files.deleteIfExists(socket);
+    }
+
+    private static void echo(final String vdev, final String prefix) throws Throwable
+    {
+        final DpdkConfig config = DpdkConfig.ofVdev(vdev).withMac(SERVER);
+        final DpdkMedium medium;
+        try (Eal eal = Eal.start(List.of(config.vdev()), config.memoryMb(), prefix))
+        {
+            medium = DpdkMedium.open(eal, config, Map.of(1, CLIENT), DpdkMedium.DEFAULT_MAX_PEERS);
+        }
+        System.out.println("ECHO READY");
+        final FrameHandler handler = (p, b, o, l) -> medium.send(p, b, o, l);
+        final Thread stopper = Thread.ofPlatform().start(() ->
+        {
+            try
+            {
+                while (System.in.read() >= 0)
+                {
+                    // until the client closes our stdin
+                }
+            }
+            catch (final java.io.IOException ignored)
+            {
+                // the client is gone
+            }
+        });
+        while (stopper.isAlive())
+        {
+            medium.poll(handler, 32);
+        }
+        medium.close();
+    }
+}
