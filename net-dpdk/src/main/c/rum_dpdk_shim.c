@@ -429,11 +429,14 @@ RUM_API int rum_tx_gather(uint16_t port, uint16_t queue, struct rte_mempool *mp,
  * Only a frame in one direct mbuf of the port's own pool mp is read in place (Java reads frames
  * only inside that pool's memory); any other (chained segments, an external or indirect buffer,
  * another pool) is copied to dst + i * slot_size and addrs[i] points there; one longer than
- * slot_size is not copied, addrs[i] is 0 and lens[i] its length negated.
+ * slot_size is not copied, addrs[i] is 0 and lens[i] its length negated. Those are freed at once
+ * (held[i] becomes NULL), and an mbuf of another pool under the thread's own lcore id: that pool
+ * may be another port's, driven by another thread acting as the same data lcore.
  * Returns the number of frames, 0..max; held[] then holds that many mbufs.
  */
-static int rx_burst_view(uint16_t port, uint16_t queue, const struct rte_mempool *mp, struct rte_mbuf **held,
-			 uint16_t n_held, uint8_t *dst, uint32_t slot_size, int64_t *addrs, int32_t *lens, uint16_t max)
+static int rx_burst_view(unsigned own, uint16_t port, uint16_t queue, const struct rte_mempool *mp,
+			 struct rte_mbuf **held, uint16_t n_held, uint8_t *dst, uint32_t slot_size, int64_t *addrs,
+			 int32_t *lens, uint16_t max)
 {
 	if (n_held > 0)
 		rte_pktmbuf_free_bulk(held, n_held);
@@ -441,7 +444,7 @@ static int rx_burst_view(uint16_t port, uint16_t queue, const struct rte_mempool
 		max = RUM_MAX_BURST;
 	uint16_t n = rte_eth_rx_burst(port, queue, held, max);
 	for (uint16_t i = 0; i < n; i++) {
-		const struct rte_mbuf *m = held[i];
+		struct rte_mbuf *m = held[i];
 		uint32_t len = m->pkt_len;
 		if (m->nb_segs == 1 && RTE_MBUF_DIRECT(m) && m->pool == mp) {
 			addrs[i] = (int64_t)(uintptr_t)rte_pktmbuf_mtod(m, const uint8_t *);
@@ -451,17 +454,26 @@ static int rx_burst_view(uint16_t port, uint16_t queue, const struct rte_mempool
 		if (len > slot_size) {
 			addrs[i] = 0;
 			lens[i] = -(int32_t)len;
-			continue;
+		} else {
+			uint8_t *out = dst + (size_t)i * slot_size;
+			uint32_t at = 0;
+			for (const struct rte_mbuf *s = m; s != NULL && at < len; s = s->next) {
+				uint32_t part = RTE_MIN((uint32_t)s->data_len, len - at);
+				rte_memcpy(out + at, rte_pktmbuf_mtod(s, const uint8_t *), part);
+				at += part;
+			}
+			addrs[i] = (int64_t)(uintptr_t)out;
+			lens[i] = (int32_t)at;
 		}
-		uint8_t *out = dst + (size_t)i * slot_size;
-		uint32_t at = 0;
-		for (const struct rte_mbuf *s = m; s != NULL && at < len; s = s->next) {
-			uint32_t part = RTE_MIN((uint32_t)s->data_len, len - at);
-			rte_memcpy(out + at, rte_pktmbuf_mtod(s, const uint8_t *), part);
-			at += part;
+		held[i] = NULL;
+		if (m->pool == mp) {
+			rte_pktmbuf_free(m);
+		} else {
+			unsigned borrowed = RTE_PER_LCORE(_lcore_id);
+			RTE_PER_LCORE(_lcore_id) = own;
+			rte_pktmbuf_free(m);
+			RTE_PER_LCORE(_lcore_id) = borrowed;
 		}
-		addrs[i] = (int64_t)(uintptr_t)out;
-		lens[i] = (int32_t)at;
 	}
 	return n;
 }
@@ -471,7 +483,7 @@ RUM_API int rum_rx_burst_view(uint16_t port, uint16_t queue, const struct rte_me
 			      uint16_t max)
 {
 	unsigned own = enter_data_path();
-	int n = rx_burst_view(port, queue, mp, held, n_held, dst, slot_size, addrs, lens, max);
+	int n = rx_burst_view(own, port, queue, mp, held, n_held, dst, slot_size, addrs, lens, max);
 	leave_data_path(own);
 	return n;
 }

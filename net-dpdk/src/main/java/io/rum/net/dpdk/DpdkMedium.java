@@ -112,7 +112,8 @@ public final class DpdkMedium implements GatheringMedium
     private final AtomicLong reconnects = new AtomicLong();
     private long nextLinkCheckNs;
     private int callsSinceClock;
-    private boolean closed;
+    // Volatile so that a poll or send after close() (a misuse: frames would be read from a freed pool) is refused.
+    private volatile boolean closed;
 
     // Single writer (the poller); lazySet is enough for readers that only need to see the count eventually.
     private final AtomicLong framesReceived = new AtomicLong();
@@ -416,10 +417,16 @@ public final class DpdkMedium implements GatheringMedium
             return NO_ROUTE;
         }
         final int length = headLength + payloadLength;
-        if (length > maxFrameLength || headLength < 0 || payloadLength < 0)
+        if (length > maxFrameLength || headLength < 0 || payloadLength < 0 || closed)
         {
             increment(sendErrors);
             return FAILED;
+        }
+        // C copies without looking: a range outside the buffers must fail here, as Agrona's own copies would.
+        head.boundsCheck(headOffset, headLength);
+        if (payloadLength > 0)
+        {
+            payload.boundsCheck(payloadOffset, payloadLength);
         }
         if (!linkUpNow())
         {
@@ -536,7 +543,7 @@ public final class DpdkMedium implements GatheringMedium
     @Override
     public int poll(final FrameHandler handler, final int limit)
     {
-        if (limit <= 0 || !linkUpNow())
+        if (limit <= 0 || closed || !linkUpNow())
         {
             return 0;
         }

@@ -27,8 +27,9 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
  * to its lcore's CPUs, and its argv must stay alive. So init, every control call (ports, pools) and the
  * final cleanup run on one dedicated platform thread, {@value #THREAD_NAME}, and EAL gets
  * {@code --lcores=0@(<every CPU this process may use>)}, which maps lcore 0 to all of them: nothing is
- * pinned. The data path (rx/tx) runs on whichever poller owns the port; DPDK allows that from a non-EAL
- * thread (the per-lcore mempool cache is then bypassed: slower by a few ns, still correct).
+ * pinned. The data path (rx/tx) runs on whichever thread drives the port's transport, never an EAL thread;
+ * each data-path call acts as an lcore id EAL left unused, so the pool's per-lcore cache still serves it (see the
+ * shim: without it every mbuf came cold from the pool's ring).
  *
  * <p>Lifetime: {@link #start} initialises EAL and returns it with one reference held by the caller;
  * {@link #retain()} adds one (each open {@link DpdkMedium} holds one), {@link #close()} drops one. When the

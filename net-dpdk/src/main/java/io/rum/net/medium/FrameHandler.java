@@ -4,7 +4,8 @@ import org.agrona.MutableDirectBuffer;
 
 /**
  * Receives frames from a {@link Medium}. The buffer is only valid during the call and is backed by a
- * {@code byte[]} or a {@code ByteBuffer}; the handler may write into the frame's own bytes while it runs.
+ * {@code byte[]} or a {@code ByteBuffer}; the handler may write into the frame's own bytes while it runs. Over DPDK
+ * it is the mbuf the frame arrived in, which the next poll frees: a reference kept past the call reads other frames.
  */
 @FunctionalInterface
 public interface FrameHandler

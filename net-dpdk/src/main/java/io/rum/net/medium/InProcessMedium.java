@@ -73,10 +73,19 @@ public final class InProcessMedium implements GatheringMedium
             return BACK_PRESSURED;
         }
         final AtomicBuffer claimed = ring.buffer();
-        claimed.putBytes(index, head, headOffset, headLength);
-        if (payloadLength > 0)
+        try
         {
-            claimed.putBytes(index + headLength, payload, payloadOffset, payloadLength);
+            claimed.putBytes(index, head, headOffset, headLength);
+            if (payloadLength > 0)
+            {
+                claimed.putBytes(index + headLength, payload, payloadOffset, payloadLength);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            // A claim neither committed nor aborted would stop the receiver at it for good.
+            ring.abort(index);
+            throw ex;
         }
         ring.commit(index);
         return SENT;

@@ -73,9 +73,13 @@ public final class ReliableTransport implements Transport, Agent
     /**
      * How many duty cycles in a row may take the previous cycle's time instead of reading the clock (21 ns here, a
      * third of an idle cycle, and on a round trip's critical path in the server's cycle and the waiting caller's):
-     * only a cycle that follows an idle cycle of the same thread with nothing in between but a spin, so its time is
-     * at most this many idle cycles old, well under a microsecond (against a smallest retransmission timeout of
-     * 200 µs by default). A cycle that found work leaves the next a fresh read; yielding or parking does too.
+     * only a cycle that follows an idle cycle of the same thread with nothing in between but a spin, and with no call
+     * queued (its deadline counts from the time it gets). Its time is then at most this many idle cycles old, well
+     * under a microsecond, unless the thread lost its CPU or stopped for a GC pause while it spun: then it may be that
+     * pause old, and what the cycle receives is stamped early; the worst that does is a round-trip sample too short
+     * (the timeout never goes below its 200 µs floor by default) or a retransmission sent early, which the protocol
+     * absorbs as it does duplicates. A cycle that found work or ran the timers leaves the next a fresh read; yielding
+     * or parking does too. Time never goes backwards: it is reused or read under the lock.
      */
     static final int CLOCK_REUSES = 15;
 
@@ -122,6 +126,7 @@ public final class ReliableTransport implements Transport, Agent
     private Thread lastCycleThread;
     private boolean lastCycleIdle;
     private int clockReuses;
+    private boolean timersRan;
     // The poller's own: whether its idle strategy only spun since its last cycle.
     private boolean pollerJustSpun;
 
@@ -470,15 +475,23 @@ public final class ReliableTransport implements Transport, Agent
         }
         if (closed)
         {
-            // close() may have drained the queue before this offer landed: nobody else will see it now.
-            dutyCycle.lock();
+            // close() may have drained the queue before this offer landed: nobody else will see it now. A handler or
+            // timer task sending during close already holds the lock (it is not reentrant; found by review).
+            final boolean held = dutyCycle.isHeldByCurrentThread();
+            if (!held)
+            {
+                dutyCycle.lock();
+            }
             try
             {
                 submissions.drain(s -> s.complete(io.rum.net.transport.RpcStatus.CLOSED));
             }
             finally
             {
-                dutyCycle.unlock();
+                if (!held)
+                {
+                    dutyCycle.unlock();
+                }
             }
             return;
         }
@@ -515,30 +528,46 @@ public final class ReliableTransport implements Transport, Agent
             lastCycleThread = caller;
             lastCycleIdle = false;
             clockReuses = 0;
-            try
+            if (timersStarted && slot.session.registered && slot.session.sendsWithSlotTimesOnly() &&
+                submissions.isEmpty())
             {
-                if (timersStarted && slot.session.registered && slot.session.sendsWithSlotTimesOnly() &&
-                    submissions.isEmpty())
+                final long stampedNs = nowNs;
+                try
                 {
-                    final long stampedNs = nowNs;
                     onSubmitted(slot);
+                }
+                catch (final Throwable ex)
+                {
+                    // As in tryDutyCycle: a protocol bug is the node's problem, not this caller's.
+                    onHandlerError(ex);
+                }
+                finally
+                {
+                    // Whatever happened, the slot must not keep a time that may be long past.
                     final long now = clock.nanoTime();
                     slot.shiftSubmissionTimes(now - stampedNs);
                     nowNs = now;
                     lastCallerCycleNs.lazySet(now);
                 }
-                else
-                {
-                    final long now = clock.nanoTime();
-                    lastCallerCycleNs.lazySet(now);
-                    nowNs = now;
-                    submissions.drain(submissionHandler, SUBMISSION_QUEUE_CAPACITY);
-                    onSubmitted(slot);
-                }
+                return true;
+            }
+            final long now = clock.nanoTime();
+            lastCallerCycleNs.lazySet(now);
+            nowNs = now;
+            try
+            {
+                submissions.drain(submissionHandler, SUBMISSION_QUEUE_CAPACITY);
             }
             catch (final Throwable ex)
             {
-                // As in tryDutyCycle: a protocol bug is the node's problem, not this caller's.
+                onHandlerError(ex);
+            }
+            try
+            {
+                onSubmitted(slot);
+            }
+            catch (final Throwable ex)
+            {
                 onHandlerError(ex);
             }
             return true;
@@ -673,7 +702,8 @@ public final class ReliableTransport implements Transport, Agent
      */
     private long cycleTime(final Thread thread, final boolean justSpun)
     {
-        if (justSpun && lastCycleIdle && thread == lastCycleThread && clockReuses < CLOCK_REUSES)
+        if (justSpun && lastCycleIdle && thread == lastCycleThread && clockReuses < CLOCK_REUSES &&
+            submissions.isEmpty())
         {
             clockReuses++;
             return nowNs;
@@ -687,8 +717,9 @@ public final class ReliableTransport implements Transport, Agent
     {
         lastCycleThread = thread;
         lastCycleIdle = false; // until the cycle ends normally with nothing done
+        timersRan = false;
         final int work = doWork(nowNs);
-        lastCycleIdle = work == 0;
+        lastCycleIdle = work == 0 && !timersRan;
         return work;
     }
 
@@ -836,6 +867,7 @@ public final class ReliableTransport implements Transport, Agent
         }
         if (nowNs - nextTimerNs >= 0)
         {
+            timersRan = true;
             nextTimerNs = nowNs + TIMER_INTERVAL_NS;
             for (int i = 0, n = clientList.size(); i < n; i++)
             {

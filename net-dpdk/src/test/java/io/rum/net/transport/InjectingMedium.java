@@ -3,6 +3,7 @@ package io.rum.net.transport;
 import io.rum.net.medium.ForwardingMedium;
 import io.rum.net.medium.FrameHandler;
 import io.rum.net.medium.Medium;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.concurrent.ArrayBlockingQueue;
@@ -55,6 +56,21 @@ public final class InjectingMedium extends ForwardingMedium
         {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Injecting needs no look at outgoing frames, so the transport's gathered sends go straight through. */
+    @Override
+    public boolean gathers()
+    {
+        return delegate.gathers();
+    }
+
+    @Override
+    public int sendGathered(
+        final int peer, final DirectBuffer head, final int headOffset, final int headLength, final DirectBuffer payload,
+        final int payloadOffset, final int payloadLength)
+    {
+        return delegate.sendGathered(peer, head, headOffset, headLength, payload, payloadOffset, payloadLength);
     }
 
     @Override
