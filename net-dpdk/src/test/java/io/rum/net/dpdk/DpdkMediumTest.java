@@ -307,6 +307,35 @@ class DpdkMediumTest
         assertTrue(drained > 0 && drained <= sent, "drained " + drained + " of " + sent);
     }
 
+    /**
+     * One frame from the client, polled on both sides until the client's handler counted one more in
+     * {@code got[0]}, or {@link #WAIT_NS}.
+     *
+     * @return whether it came back (if not, {@code got[0]} is moved on anyway).
+     */
+    private static boolean roundTrip(
+        final int peer, final UnsafeBuffer frame, final int length, final io.rum.net.medium.FrameHandler serverHandler,
+        final io.rum.net.medium.FrameHandler clientHandler, final int[] got)
+    {
+        final int expected = got[0] + 1;
+        while (client.send(peer, frame, 0, length) != Medium.SENT)
+        {
+            Thread.onSpinWait();
+        }
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (got[0] < expected && System.nanoTime() - deadline < 0)
+        {
+            server.poll(serverHandler, 32);
+            client.poll(clientHandler, 32);
+        }
+        if (got[0] < expected)
+        {
+            got[0] = expected;
+            return false;
+        }
+        return true;
+    }
+
     @Test
     @Order(5)
     void sendAndPollAllocateNothing()
@@ -331,21 +360,7 @@ class DpdkMediumTest
             final long before = threads.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < rounds; i++)
             {
-                final int expected = got[0] + 1;
-                while (client.send(peer, frame, 0, 256) != Medium.SENT)
-                {
-                    Thread.onSpinWait();
-                }
-                final long deadline = System.nanoTime() + WAIT_NS;
-                while (got[0] < expected && System.nanoTime() - deadline < 0)
-                {
-                    server.poll(serverHandler, 32);
-                    client.poll(clientHandler, 32);
-                }
-                if (got[0] < expected)
-                {
-                    got[0] = expected; // a lost frame; memif drops one now and then
-                }
+                roundTrip(peer, frame, 256, serverHandler, clientHandler, got); // memif drops one now and then
             }
             allocated = threads.getCurrentThreadAllocatedBytes() - before;
             final long meanNs = (System.nanoTime() - startNs) / rounds;
@@ -439,21 +454,9 @@ class DpdkMediumTest
         int lost = 0;
         for (int i = 0; i < rounds; i++)
         {
-            final int expected = got[0] + 1;
-            while (client.send(peer, frame, 0, frame.capacity()) != Medium.SENT)
-            {
-                Thread.onSpinWait();
-            }
-            final long deadline = System.nanoTime() + WAIT_NS;
-            while (got[0] < expected && System.nanoTime() - deadline < 0)
-            {
-                server.poll(serverHandler, 32);
-                client.poll(clientHandler, 32);
-            }
-            if (got[0] < expected)
+            if (!roundTrip(peer, frame, frame.capacity(), serverHandler, clientHandler, got))
             {
                 lost++; // memif drops a frame now and then: the round just ends
-                got[0] = expected;
             }
         }
         assertTrue(lost <= rounds / 100, "round trips completed: " + (rounds - lost) + " of " + rounds);
