@@ -4,6 +4,9 @@ import io.rum.net.config.MacAddress;
 import io.rum.net.dpdk.DpdkConfig;
 import io.rum.net.dpdk.DpdkMedium;
 import io.rum.net.dpdk.Eal;
+import io.rum.net.frame.FragmentFlyweight;
+import io.rum.net.frame.FrameType;
+import io.rum.net.frame.FrameValidator;
 import io.rum.net.medium.FrameHandler;
 import io.rum.net.medium.Medium;
 import org.HdrHistogram.Histogram;
@@ -23,6 +26,11 @@ import java.util.Map;
  * (taskset), CLIENT_CPU for this JVM's calling thread.
  *
  *   RawMemifExp <size>            (this JVM: client; it starts "RawMemifExp echo" as the server)
+ *
+ * LEAN=1 adds the least a protocol like RUM's does per call, still with no sessions, slots, locks, queues or
+ * clock reads: the caller's request copied into a RUM fragment frame (header, body), sealed with its CRC32C; the
+ * echo validates it (FrameValidator: lengths, CRC), builds the response frame with the payload copied, seals it;
+ * the client validates that and copies the payload out. RUM minus this is the price of what the lean one skips.
  */
 public final class RawMemifExp
 {
@@ -63,10 +71,28 @@ public final class RawMemifExp
         {
             MemifExp.pin(Integer.parseInt(System.getenv("CLIENT_CPU")));
         }
-        final UnsafeBuffer frame = new UnsafeBuffer(new byte[size]);
+        final boolean lean = "1".equals(System.getenv("LEAN"));
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[lean ? FragmentFlyweight.PAYLOAD_OFFSET + size : size]);
+        final UnsafeBuffer request = new UnsafeBuffer(new byte[size]);
+        final UnsafeBuffer reply = new UnsafeBuffer(new byte[size]);
+        final FragmentFlyweight requestFrame = new FragmentFlyweight();
+        requestFrame.wrap(frame, 0);
+        final FragmentFlyweight in = new FragmentFlyweight();
+        final FrameValidator validator = new FrameValidator(1 << 20, 9000);
         final int peer = medium.resolve(2);
         final long[] got = new long[1];
-        final FrameHandler handler = (p, b, o, l) -> got[0] = b.getLong(o);
+        final FrameHandler handler = lean ?
+            (p, b, o, l) ->
+            {
+                if (validator.validate(b, o, l) == FrameValidator.VALID)
+                {
+                    in.wrap(b, o);
+                    b.getBytes(o + FragmentFlyweight.PAYLOAD_OFFSET, reply, 0, in.payloadLength());
+                    got[0] = reply.getLong(0);
+                }
+            } :
+            (p, b, o, l) -> got[0] = b.getLong(o);
+        final int frameLength = frame.capacity();
         final int rounds = Integer.parseInt(System.getenv().getOrDefault("ROUNDS", "4"));
         for (int round = 0; round < rounds; round++)
         {
@@ -75,8 +101,19 @@ public final class RawMemifExp
             for (int i = 0; i < 200_000; i++)
             {
                 final long t0 = System.nanoTime();
-                frame.putLong(0, t0);
-                while (medium.send(peer, frame, 0, size) != Medium.SENT)
+                if (lean)
+                {
+                    request.putLong(0, t0);
+                    requestFrame.writeHeader(FrameType.REQUEST, frameLength, 1, 2, 11, 22);
+                    requestFrame.writeBody(0, size, 8000, 0, i);
+                    frame.putBytes(FragmentFlyweight.PAYLOAD_OFFSET, request, 0, size);
+                    requestFrame.seal();
+                }
+                else
+                {
+                    frame.putLong(0, t0);
+                }
+                while (medium.send(peer, frame, 0, frameLength) != Medium.SENT)
                 {
                     Thread.onSpinWait();
                 }
@@ -114,7 +151,28 @@ public final class RawMemifExp
             medium = DpdkMedium.open(eal, config, Map.of(1, CLIENT), DpdkMedium.DEFAULT_MAX_PEERS);
         }
         System.out.println("ECHO READY");
-        final FrameHandler handler = (p, b, o, l) -> medium.send(p, b, o, l);
+        final boolean lean = "1".equals(System.getenv("LEAN"));
+        final FrameValidator validator = new FrameValidator(1 << 20, 9000);
+        final FragmentFlyweight in = new FragmentFlyweight();
+        final UnsafeBuffer response = new UnsafeBuffer(new byte[9000]);
+        final FragmentFlyweight out = new FragmentFlyweight();
+        out.wrap(response, 0);
+        final FrameHandler handler = lean ?
+            (p, b, o, l) ->
+            {
+                if (validator.validate(b, o, l) != FrameValidator.VALID)
+                {
+                    return;
+                }
+                in.wrap(b, o);
+                final int length = in.payloadLength();
+                out.writeHeader(FrameType.RESPONSE, FragmentFlyweight.PAYLOAD_OFFSET + length, 2, 1, 22, 11);
+                out.writeBody(in.slot(), length, 8000, 0, in.requestNumber());
+                response.putBytes(FragmentFlyweight.PAYLOAD_OFFSET, b, o + FragmentFlyweight.PAYLOAD_OFFSET, length);
+                out.seal();
+                medium.send(p, response, 0, FragmentFlyweight.PAYLOAD_OFFSET + length);
+            } :
+            (p, b, o, l) -> medium.send(p, b, o, l);
         final Thread stopper = Thread.ofPlatform().start(() ->
         {
             try
