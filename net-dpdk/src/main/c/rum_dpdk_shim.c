@@ -332,39 +332,6 @@ RUM_API int rum_port_close(uint16_t port)
 	return ret < 0 ? fail(RUM_ECLOSE, ret) : RUM_OK;
 }
 
-/* ---- data path: raw mbufs --------------------------------------------------------------- */
-
-RUM_API uint16_t rum_rx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
-{
-	unsigned own = enter_data_path();
-	uint16_t got = rte_eth_rx_burst(port, queue, pkts, n);
-	leave_data_path(own);
-	return got;
-}
-
-RUM_API uint16_t rum_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
-{
-	unsigned own = enter_data_path();
-	uint16_t sent = rte_eth_tx_burst(port, queue, pkts, n);
-	leave_data_path(own);
-	return sent;
-}
-
-RUM_API struct rte_mbuf *rum_mbuf_alloc(struct rte_mempool *mp)
-{
-	unsigned own = enter_data_path();
-	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
-	leave_data_path(own);
-	return m;
-}
-
-RUM_API void rum_mbuf_free(struct rte_mbuf *m)
-{
-	unsigned own = enter_data_path();
-	rte_pktmbuf_free(m);
-	leave_data_path(own);
-}
-
 /* ---- data path: one call per frame or burst --------------------------------------------- */
 
 /*
@@ -469,10 +436,9 @@ static int rx_burst_view(unsigned own, uint16_t port, uint16_t queue, const stru
 		if (m->pool == mp) {
 			rte_pktmbuf_free(m);
 		} else {
-			unsigned borrowed = RTE_PER_LCORE(_lcore_id);
-			RTE_PER_LCORE(_lcore_id) = own;
+			leave_data_path(own);
 			rte_pktmbuf_free(m);
-			RTE_PER_LCORE(_lcore_id) = borrowed;
+			enter_data_path();
 		}
 	}
 	return n;

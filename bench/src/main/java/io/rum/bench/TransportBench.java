@@ -370,8 +370,8 @@ final class TransportBench
                 {
                     continue;
                 }
-                final double before = null == row.cBefore() ? Double.NaN : p50(rows, RAW_MEMIF, row.cBefore(), row.size());
-                final double after = null == row.cAfter() ? Double.NaN : p50(rows, RAW_MEMIF, row.cAfter(), row.size());
+                final double before = cRunP50(rows, row.cBefore(), row.size());
+                final double after = cRunP50(rows, row.cAfter(), row.size());
                 sb.append(String.format(Locale.ROOT, "| %s | %s | %d B | %s | %s / %s | %s%s | %s | %s |%n",
                     row.transport(), row.idle(), row.size(), us(row.p50Us()), us(before), us(after),
                     ratio(row.p50Us(), baseline(before, after)), phaseChanged(before, after) ? " †" : "",
@@ -397,8 +397,8 @@ final class TransportBench
             }
             else
             {
-                final double before = null == rate.cBefore() ? Double.NaN : rate(rates, RAW_MEMIF, rate.cBefore());
-                final double after = null == rate.cAfter() ? Double.NaN : rate(rates, RAW_MEMIF, rate.cAfter());
+                final double before = cRunRate(rates, rate.cBefore());
+                final double after = cRunRate(rates, rate.cAfter());
                 memifRatio = ratio(rate.callsPerSecond(), baseline(before, after)) +
                     (phaseChanged(before, after) ? " †" : "");
             }
@@ -427,6 +427,18 @@ final class TransportBench
     {
         return rates.stream().filter(r -> r.transport().equals(transport) && (null == idle || r.idle().equals(idle)))
             .mapToDouble(Rate::callsPerSecond).findFirst().orElse(Double.NaN);
+    }
+
+    /** A C run's p50 at a size, or NaN if that run failed (its label is then null). */
+    private static double cRunP50(final List<Row> rows, final String label, final int size)
+    {
+        return null == label ? Double.NaN : p50(rows, RAW_MEMIF, label, size);
+    }
+
+    /** A C run's throughput, or NaN if that run failed. */
+    private static double cRunRate(final List<Rate> rates, final String label)
+    {
+        return null == label ? Double.NaN : rate(rates, RAW_MEMIF, label);
     }
 
     /** The C figure a RUM row is compared with: the mean of the runs around it, or the one that ran. */

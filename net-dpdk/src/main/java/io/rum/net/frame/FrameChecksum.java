@@ -15,34 +15,35 @@ import java.util.zip.CRC32C;
 final class FrameChecksum
 {
     private final CRC32C crc = new CRC32C();
-    // Views of the last two ByteBuffers checked: a gathered frame's header and payload lie in two.
-    private ByteBuffer viewSource;
-    private ByteBuffer view;
-    private ByteBuffer otherViewSource;
-    private ByteBuffer otherView;
+    // A view of the ByteBuffer last read for each part: a gathered frame's header and payload lie in two.
+    private final ViewOf headView = new ViewOf();
+    private final ViewOf payloadView = new ViewOf();
 
     int checksum(final DirectBuffer buffer, final int offset, final int length)
     {
         crc.reset();
-        update(buffer, offset, length);
+        update(buffer, offset, length, headView);
         return (int)crc.getValue();
     }
 
     /**
      * The CRC of {@code head[headOffset..+headLength)} followed by {@code payload[payloadOffset..+payloadLength)}:
-     * a frame sent gathered (see {@code Medium#sendGathered}).
+     * a frame sent gathered (see {@code Medium#sendGathered}). {@code payload} may be null when its length is 0.
      */
     int checksum(
         final DirectBuffer head, final int headOffset, final int headLength, final DirectBuffer payload,
         final int payloadOffset, final int payloadLength)
     {
         crc.reset();
-        update(head, headOffset, headLength);
-        update(payload, payloadOffset, payloadLength);
+        update(head, headOffset, headLength, headView);
+        if (payloadLength > 0)
+        {
+            update(payload, payloadOffset, payloadLength, payloadView);
+        }
         return (int)crc.getValue();
     }
 
-    private void update(final DirectBuffer buffer, final int offset, final int length)
+    private void update(final DirectBuffer buffer, final int offset, final int length, final ViewOf views)
     {
         final byte[] array = buffer.byteArray();
         if (null != array)
@@ -56,25 +57,27 @@ final class FrameChecksum
             {
                 throw new IllegalArgumentException("frame buffer must be backed by a byte[] or a ByteBuffer");
             }
-            if (backing != viewSource)
-            {
-                final ByteBuffer previousSource = viewSource;
-                final ByteBuffer previous = view;
-                if (backing == otherViewSource)
-                {
-                    view = otherView;
-                }
-                else
-                {
-                    view = backing.duplicate();
-                }
-                viewSource = backing;
-                otherViewSource = previousSource;
-                otherView = previous;
-            }
+            final ByteBuffer view = views.of(backing);
             final int start = buffer.wrapAdjustment() + offset;
             view.limit(view.capacity()).position(start).limit(start + length);
             crc.update(view);
+        }
+    }
+
+    /** A duplicate of the last ByteBuffer asked for, so reading its window leaves the original's position alone. */
+    private static final class ViewOf
+    {
+        private ByteBuffer source;
+        private ByteBuffer view;
+
+        ByteBuffer of(final ByteBuffer backing)
+        {
+            if (backing != source)
+            {
+                view = backing.duplicate();
+                source = backing;
+            }
+            return view;
         }
     }
 }

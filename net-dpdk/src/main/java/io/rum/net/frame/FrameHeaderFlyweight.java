@@ -183,14 +183,12 @@ public class FrameHeaderFlyweight
      */
     public void seal()
     {
-        final int length = frameLength();
-        buffer.putInt(offset + CRC_OFFSET, 0, ORDER);
-        buffer.putInt(offset + CRC_OFFSET, checksum().checksum(buffer, offset, length), ORDER);
+        seal(null, 0, 0);
     }
 
     /**
      * Seals a frame to be sent gathered: its first {@code frameLength() - payloadLength} bytes are here, its payload
-     * lies in {@code payload}. The CRC is the one {@link #seal()} would compute over the two joined.
+     * lies in {@code payload} (null when {@code payloadLength} is 0). The CRC is the one of the two joined.
      */
     public void seal(final DirectBuffer payload, final int payloadOffset, final int payloadLength)
     {

@@ -49,17 +49,6 @@ final class CallSlot implements PendingCall
     long retransmitAtNs;
     long rtoNs;
     long firstSendNs;
-
-    /**
-     * Moves the times a submission stamped on this slot by {@code deltaNs}: the call was sent with the previous
-     * cycle's time and the clock read after the frame had left (see ReliableTransport#sendOnCallerThread).
-     */
-    void shiftSubmissionTimes(final long deltaNs)
-    {
-        deadlineNs += deltaNs;
-        retransmitAtNs += deltaNs;
-        firstSendNs += deltaNs;
-    }
     boolean retransmitted;
     int inFlightFragments;
     long sentToEpoch;
@@ -75,6 +64,17 @@ final class CallSlot implements PendingCall
     {
         state = OWNED;
         status = RpcStatus.OK;
+    }
+
+    /**
+     * Moves the times a submission stamped on this slot by {@code deltaNs}: the call was sent with the previous
+     * cycle's time and the clock read after the frame had left (see ReliableTransport#sendOnCallerThread).
+     */
+    void shiftSubmissionTimes(final long deltaNs)
+    {
+        deadlineNs += deltaNs;
+        retransmitAtNs += deltaNs;
+        firstSendNs += deltaNs;
     }
 
     @Override

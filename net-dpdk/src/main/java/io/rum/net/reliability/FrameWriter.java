@@ -90,16 +90,7 @@ final class FrameWriter
         final int frameLength = FragmentFlyweight.PAYLOAD_OFFSET + length;
         fragment.writeHeader(type, frameLength, nodeId, dstNode, epoch, dstEpoch);
         fragment.writeBody(slot, transfer.messageLength(), transfer.chunkLength(), index, requestNumber);
-        if (gathers && length >= GATHER_MIN_LENGTH)
-        {
-            sendGathered(peer, FragmentFlyweight.PAYLOAD_OFFSET, transfer.data(), transfer.fragmentOffset(index), length);
-            return;
-        }
-        if (length > 0)
-        {
-            buffer.putBytes(FragmentFlyweight.PAYLOAD_OFFSET, transfer.data(), transfer.fragmentOffset(index), length);
-        }
-        send(peer, frameLength);
+        sendWithPayload(peer, FragmentFlyweight.PAYLOAD_OFFSET, transfer.data(), transfer.fragmentOffset(index), length);
     }
 
     void ack(
@@ -129,16 +120,7 @@ final class FrameWriter
         streamData.writeHeader(FrameType.STREAM_DATA, frameLength, nodeId, dstNode, epoch, dstEpoch);
         streamData.flags(flags);
         streamData.writeBody(streamId, messageLength, sequence, initialSequence);
-        if (gathers && payloadLength >= GATHER_MIN_LENGTH)
-        {
-            sendGathered(peer, StreamDataFlyweight.PAYLOAD_OFFSET, payload, payloadOffset, payloadLength);
-            return;
-        }
-        if (payloadLength > 0)
-        {
-            buffer.putBytes(StreamDataFlyweight.PAYLOAD_OFFSET, payload, payloadOffset, payloadLength);
-        }
-        send(peer, frameLength);
+        sendWithPayload(peer, StreamDataFlyweight.PAYLOAD_OFFSET, payload, payloadOffset, payloadLength);
     }
 
     void streamStatus(
@@ -158,13 +140,26 @@ final class FrameWriter
         counted(medium.send(peer, buffer, 0, frameLength));
     }
 
-    /** The header (already written, frame length included) is in the buffer; the payload goes from where it lies. */
-    private void sendGathered(
+    /**
+     * Sends a frame whose header and body (frame length included) are in the buffer up to {@code headLength} and
+     * whose payload is elsewhere: gathered from where it lies, or copied behind the header when it is short or the
+     * medium cannot gather (see {@link #GATHER_MIN_LENGTH}).
+     */
+    private void sendWithPayload(
         final int peer, final int headLength, final DirectBuffer payload, final int payloadOffset,
         final int payloadLength)
     {
-        connect.seal(payload, payloadOffset, payloadLength);
-        counted(medium.sendGathered(peer, buffer, 0, headLength, payload, payloadOffset, payloadLength));
+        if (gathers && payloadLength >= GATHER_MIN_LENGTH)
+        {
+            connect.seal(payload, payloadOffset, payloadLength);
+            counted(medium.sendGathered(peer, buffer, 0, headLength, payload, payloadOffset, payloadLength));
+            return;
+        }
+        if (payloadLength > 0)
+        {
+            buffer.putBytes(headLength, payload, payloadOffset, payloadLength);
+        }
+        send(peer, headLength + payloadLength);
     }
 
     private void counted(final int result)

@@ -147,6 +147,21 @@ public final class ReliableTransport implements Transport, Agent
     private final StreamStatusFlyweight streamStatusFrame = new StreamStatusFlyweight();
     private final FrameHandler frameHandler = this::onFrame;
     private final Consumer<CallSlot> submissionHandler = this::onSubmitted;
+    /**
+     * Submission on a caller's thread (sendOnCallerThread): as in tryDutyCycle, what it throws is the node's problem,
+     * not this caller's, and one call's failure must not keep the next from being sent or stamped.
+     */
+    private final Consumer<CallSlot> guardedSubmission = slot ->
+    {
+        try
+        {
+            onSubmitted(slot);
+        }
+        catch (final Throwable ex)
+        {
+            onHandlerError(ex);
+        }
+    };
     private long nowNs;
     private long nextTimerNs;
     private long nextEvictionNs;
@@ -532,44 +547,18 @@ public final class ReliableTransport implements Transport, Agent
                 submissions.isEmpty())
             {
                 final long stampedNs = nowNs;
-                try
-                {
-                    onSubmitted(slot);
-                }
-                catch (final Throwable ex)
-                {
-                    // As in tryDutyCycle: a protocol bug is the node's problem, not this caller's.
-                    onHandlerError(ex);
-                }
-                finally
-                {
-                    // Whatever happened, the slot must not keep a time that may be long past.
-                    final long now = clock.nanoTime();
-                    slot.shiftSubmissionTimes(now - stampedNs);
-                    nowNs = now;
-                    lastCallerCycleNs.lazySet(now);
-                }
+                guardedSubmission.accept(slot);
+                final long now = clock.nanoTime();
+                slot.shiftSubmissionTimes(now - stampedNs);
+                nowNs = now;
+                lastCallerCycleNs.lazySet(now);
                 return true;
             }
             final long now = clock.nanoTime();
             lastCallerCycleNs.lazySet(now);
             nowNs = now;
-            try
-            {
-                submissions.drain(submissionHandler, SUBMISSION_QUEUE_CAPACITY);
-            }
-            catch (final Throwable ex)
-            {
-                onHandlerError(ex);
-            }
-            try
-            {
-                onSubmitted(slot);
-            }
-            catch (final Throwable ex)
-            {
-                onHandlerError(ex);
-            }
+            submissions.drain(guardedSubmission, SUBMISSION_QUEUE_CAPACITY);
+            guardedSubmission.accept(slot);
             return true;
         }
         finally
