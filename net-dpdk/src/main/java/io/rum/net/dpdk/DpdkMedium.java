@@ -61,6 +61,8 @@ public final class DpdkMedium implements GatheringMedium
     public static final int DEFAULT_MAX_PEERS = 4096;
     public static final long LINK_CHECK_INTERVAL_MS = 2;
     private static final int CLOCK_EVERY_CALLS = 64;
+    /** The longest a poll waits in C for its first frame, whatever it is asked: the downcall is critical. */
+    public static final long MAX_POLL_WAIT_NS = TimeUnit.MICROSECONDS.toNanos(100);
     private static final long LINK_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(LINK_CHECK_INTERVAL_MS);
     private static final long NO_MAC = -1;
     private static final int HEADROOM = 128;
@@ -86,6 +88,10 @@ public final class DpdkMedium implements GatheringMedium
     private final int[] receiveLengths = new int[DpdkShim.MAX_BURST];
     private final MemorySegment receiveLengthsSegment = MemorySegment.ofArray(receiveLengths);
     private final MemorySegment copySlots;
+    // Rung by wake() from any thread to end a waiting poll early; C reads it, the poller clears it after each wait.
+    // A cache line of its own: the waiting thread reads it on every poll.
+    private final UnsafeBuffer doorbell = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
+    private final MemorySegment doorbellSegment = MemorySegment.ofBuffer(doorbell.byteBuffer());
     private final long[] chunkAddresses;
     private final long[] chunkEnds;
     private final ByteBuffer[] chunkBuffers;
@@ -543,10 +549,28 @@ public final class DpdkMedium implements GatheringMedium
     @Override
     public int poll(final FrameHandler handler, final int limit)
     {
+        return poll(handler, limit, 0);
+    }
+
+    @Override
+    public boolean waits()
+    {
+        return true;
+    }
+
+    /**
+     * Waits in C: the first burst's downcall polls the port again until a frame comes, {@code waitNs} pass or
+     * {@link #wake()} is called, so a thread waiting for a frame neither pays a downcall per empty poll nor notices
+     * the frame a Java turn late.
+     */
+    @Override
+    public int poll(final FrameHandler handler, final int limit, final long waitNs)
+    {
         if (limit <= 0 || closed || !linkUpNow())
         {
             return 0;
         }
+        final int firstWaitNs = (int)Math.min(Math.max(waitNs, 0), MAX_POLL_WAIT_NS);
         int delivered = 0;
         int taken = 0;
         // Bounded by frames taken, not delivered: a flood of foreign frames cannot keep the poller here.
@@ -557,12 +581,19 @@ public final class DpdkMedium implements GatheringMedium
             try
             {
                 received = (int)Calls.RX_BURST_VIEW.invokeExact(port, (short)0, pool, heldSegment, (short)held,
-                    copySlots, slotSize, frameAddressesSegment, receiveLengthsSegment, (short)burst);
+                    copySlots, slotSize, frameAddressesSegment, receiveLengthsSegment, (short)burst,
+                    taken == 0 ? firstWaitNs : 0, doorbellSegment);
             }
             catch (final Throwable ex)
             {
                 increment(sendErrors);
                 break;
+            }
+            if (taken == 0 && firstWaitNs > 0)
+            {
+                // After the wait, before anything the caller does next: a wake() from now on ends the next wait, and
+                // one before was for work the caller looks for after this poll (see Medium#wake).
+                doorbell.putIntVolatile(0, 0);
             }
             held = received;
             taken += received;
@@ -579,6 +610,12 @@ public final class DpdkMedium implements GatheringMedium
             }
         }
         return delivered;
+    }
+
+    @Override
+    public void wake()
+    {
+        doorbell.putIntVolatile(0, 1);
     }
 
     private boolean deliver(final FrameHandler handler, final long address, final int wireLength)

@@ -299,10 +299,11 @@ public final class DpdkShim
         static final MethodHandle TX_GATHER = critical(
             "rum_tx_gather", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT, ADDRESS, ADDRESS, JAVA_INT,
                 ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-        // (port, queue, pool, held, heldCount, slots, slotSize, addresses, lengths, max) -> frames received.
+        // (port, queue, pool, held, heldCount, slots, slotSize, addresses, lengths, max, waitNs, doorbell)
+        // -> frames received.
         static final MethodHandle RX_BURST_VIEW = critical(
             "rum_rx_burst_view", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT, ADDRESS, ADDRESS, JAVA_SHORT,
-                ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_SHORT));
+                ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_SHORT, JAVA_INT, ADDRESS));
         // (mbufs, count): frees a held burst; never blocks, so critical (the array is on the heap).
         static final MethodHandle MBUF_FREE_BULK =
             critical("rum_mbuf_free_bulk", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));

@@ -60,6 +60,23 @@ public abstract class ForwardingMedium implements Medium
         return delegate.poll(handler, limit);
     }
 
+    /**
+     * Polls at once, whatever the delegate could do: a decorator that overrides {@link #poll(FrameHandler, int)} to
+     * see, drop or change frames must see every poll there (as with {@link #gathers()}); one that passes waits
+     * through overrides this, {@link #waits()} and {@link #wake()}.
+     */
+    @Override
+    public boolean waits()
+    {
+        return false;
+    }
+
+    @Override
+    public int poll(final FrameHandler handler, final int limit, final long waitNs)
+    {
+        return poll(handler, limit);
+    }
+
     @Override
     public void close()
     {

@@ -81,6 +81,41 @@ public interface Medium extends AutoCloseable
     int poll(FrameHandler handler, int limit);
 
     /**
+     * @return whether {@link #poll(FrameHandler, int, long)} may wait here; if not it is {@link #poll(FrameHandler,
+     *     int)}, and callers need not treat a poll as something that takes time.
+     */
+    default boolean waits()
+    {
+        return false;
+    }
+
+    /**
+     * As {@link #poll(FrameHandler, int)}, but a medium that {@link #waits()} may wait up to {@code waitNs} for a first frame
+     * when none is there, returning as soon as one comes or {@link #wake()} is called. For a thread that would
+     * otherwise poll again and again with nothing else to do (a caller waiting for its reply, a poller in its spin
+     * phase): waiting inside the medium notices the frame sooner than a loop around it. Other media return at once,
+     * which is always correct. A medium bounds the wait (DPDK: to 100 µs).
+     *
+     * @param waitNs the longest to wait for a first frame; 0 is {@link #poll(FrameHandler, int)}.
+     * @return the number of frames handed over.
+     */
+    default int poll(final FrameHandler handler, final int limit, final long waitNs)
+    {
+        return poll(handler, limit);
+    }
+
+    /**
+     * Ends a waiting {@link #poll(FrameHandler, int, long)} soon, or the next one to start if none is waiting: for
+     * a thread that has queued work for the one polling. Any thread may call it, at any time; a wake is used up by
+     * the waiting poll it ends (one that was rung before a waiting poll began ends that poll at once), so work
+     * queued before this call must be looked for after the poll returns.
+     */
+    default void wake()
+    {
+        // Media that never wait have nothing to end.
+    }
+
+    /**
      * Releases the medium's resources. Idempotent.
      */
     @Override

@@ -183,14 +183,17 @@ final class CallSlot implements PendingCall
                 while (state != DONE)
                 {
                     final int work = transport.tryDutyCycle(justSpun);
+                    // A cycle run after a spin may have waited in the medium (ReliableTransport.MEDIUM_WAIT_NS).
+                    final boolean mayHaveWaited = justSpun && work == 0 && transport.mediumWaits();
                     justSpun = true;
                     if (work > 0 || state == DONE)
                     {
                         continue;
                     }
-                    if ((++idleTurns & (CLOCK_EVERY_TURNS - 1)) == 0 || work < 0)
+                    if (mayHaveWaited || (++idleTurns & (CLOCK_EVERY_TURNS - 1)) == 0 || work < 0)
                     {
-                        // The cycle reads the clock already; these bounds need it only now and then.
+                        // Short cycles read the clock already, so these bounds need it only now and then; after one
+                        // that may have waited a microsecond, every time (the next yield is due every 2 µs).
                         nowNs = System.nanoTime();
                         if (nowNs - startNs >= YIELD_PHASE_NS)
                         {

@@ -425,6 +425,58 @@ class DpdkMediumTest
     }
 
     /**
+     * A poll may wait in C for its first frame: it returns the frame that comes, waits its time when none does, and
+     * ends at once when woken (the wake is then used up). The bounds are loose on purpose: an empty wait must take
+     * most of its time in one of three tries (it returned early: C did not wait), a woken one well under half of it
+     * in one of five (a preempted try may take longer).
+     */
+    @Test
+    @Order(2)
+    void aWaitingPollReturnsAFrameWaitsOrEndsWhenWoken()
+    {
+        final long waitNs = DpdkMedium.MAX_POLL_WAIT_NS;
+        final Capture capture = new Capture();
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[300]);
+        frame.setMemory(0, 300, (byte)7);
+        final int peer = client.resolve(SERVER_NODE);
+        int polls = 0;
+        for (int attempt = 0; attempt < 3 && capture.frames == 0; attempt++)
+        {
+            sendAccepted(client, peer, frame, 300, server, capture);
+            for (int i = 0; i < 20 && capture.frames == 0; i++, polls++)
+            {
+                server.poll(capture::onFrame, 32, waitNs);
+            }
+        }
+        assertEquals(1, capture.frames, "the frame arrives through waiting polls (" + polls + " of them)");
+        assertEquals(300, capture.length);
+
+        long fastestIdle = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++)
+        {
+            final long startNs = System.nanoTime();
+            assertEquals(0, server.poll(capture::onFrame, 32, waitNs), "nothing to receive");
+            fastestIdle = Math.min(fastestIdle, System.nanoTime() - startNs);
+        }
+        assertTrue(fastestIdle >= waitNs * 3 / 4, "an empty waiting poll waits: " + fastestIdle + " ns of " + waitNs);
+
+        long fastestWoken = Long.MAX_VALUE;
+        for (int i = 0; i < 5; i++)
+        {
+            server.wake();
+            final long startNs = System.nanoTime();
+            assertEquals(0, server.poll(capture::onFrame, 32, waitNs), "nothing to receive");
+            fastestWoken = Math.min(fastestWoken, System.nanoTime() - startNs);
+        }
+        assertTrue(fastestWoken < waitNs / 2, "a woken poll ends at once: " + fastestWoken + " ns of " + waitNs);
+        final long startNs = System.nanoTime();
+        server.poll(capture::onFrame, 32, waitNs);
+        final long afterWake = System.nanoTime() - startNs;
+        System.out.println("  waiting polls: idle " + fastestIdle + " ns, woken " + fastestWoken + " ns, next " +
+            afterWake + " ns (wait " + waitNs + " ns)");
+    }
+
+    /**
      * Frames are read in their mbufs, and the mbufs come back from the pool's per-lcore cache, most recently freed
      * first: a ping-pong keeps reusing the same few buffers (hot in the CPU's cache). Before the data path acted as
      * an lcore, every mbuf came from the pool's FIFO ring, so 1,000 round trips touched about 1,000 different

@@ -51,6 +51,8 @@ public final class InjectingMedium extends ForwardingMedium
             {
                 throw new IllegalStateException("the poller did not take injected frames for a second");
             }
+            delegate.wake(); // a poll waiting in the medium sends it now
+
         }
         catch (final InterruptedException ex)
         {
@@ -76,12 +78,31 @@ public final class InjectingMedium extends ForwardingMedium
     @Override
     public int poll(final FrameHandler handler, final int limit)
     {
+        return poll(handler, limit, 0);
+    }
+
+    @Override
+    public boolean waits()
+    {
+        return delegate.waits();
+    }
+
+    /** Injected frames are sent first; then the delegate may wait, so the transport's waits are tested over DPDK. */
+    @Override
+    public int poll(final FrameHandler handler, final int limit, final long waitNs)
+    {
         Injected injected;
         for (int i = 0; i < 64 && null != (injected = queue.poll()); i++)
         {
             delegate.send(delegate.resolve(injected.targetNode()), new UnsafeBuffer(injected.bytes()), 0,
                 injected.bytes().length);
         }
-        return delegate.poll(handler, limit);
+        return delegate.poll(handler, limit, waitNs);
+    }
+
+    @Override
+    public void wake()
+    {
+        delegate.wake();
     }
 }
