@@ -24,6 +24,7 @@
  * duty cycle), and none of them is an EAL thread: see "the data path's lcore" below.
  */
 #include <errno.h>
+#include <immintrin.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -106,6 +107,194 @@ static inline int fail(int code, int err)
 {
 	rum_tls_err = err < 0 ? -err : err;
 	return code;
+}
+
+/* ---- CRC32C ------------------------------------------------------------------------------ */
+
+/*
+ * Every RUM frame carries a CRC32C (Castagnoli; FrameHeaderFlyweight: 4 bytes little-endian at frame offset 8,
+ * computed with that field zero, over the frame length at offset 4). Java computes it with java.util.zip.CRC32C; over
+ * DPDK this file computes it instead, as it copies a frame into its mbuf and right after the PMD put a received one
+ * in its mbuf, so the bytes are read while they are in the CPU's cache and Java pays no pass or call for it.
+ * Measured, memif round trip pinned: 64 B 0.65-0.68 -> 0.60-0.62 us, 1 KiB 0.87-0.91 -> 0.72-0.77 us.
+ *
+ * How: frames of 128 bytes or more are folded 256 bytes at a time with carry-less multiplies (VPCLMULQDQ on four
+ * 512-bit lanes, Intel's "Fast CRC Computation for Generic Polynomials Using PCLMULQDQ", in the bit-reflected
+ * form), down to one 128-bit value that the crc32 instruction finishes; shorter ones go 8 bytes at a time through
+ * the crc32 instruction. The fold constants are computed at load from the polynomial rather than typed in, and a
+ * self-test against a bitwise CRC decides whether this is used at all: without AVX-512 and VPCLMULQDQ, or if the
+ * test fails, rum_crc_in_c() says 0 and Java keeps computing the CRC (as fast as the crc32 instruction alone).
+ */
+#define CRC32C_POLY 0x1EDC6F41u    /* x^32 + ... in normal form, x^32 implied */
+#define CRC32C_REFLECTED 0x82F63B78u
+#define CRC_FOLD_MIN 128
+
+static uint64_t fold_2048[2], fold_512[2], fold_384[2], fold_256[2], fold_128[2];
+static int crc_in_c;
+
+/* x^n mod P, bit d the coefficient of x^d. */
+static uint32_t xpow_mod(unsigned n)
+{
+	uint64_t v = 1;
+	while (n-- > 0) {
+		v <<= 1;
+		if (v & 0x100000000ull)
+			v ^= 0x100000000ull | CRC32C_POLY;
+	}
+	return (uint32_t)v;
+}
+
+static uint32_t reflect32(uint32_t v)
+{
+	uint32_t r = 0;
+	for (int i = 0; i < 32; i++)
+		if (v & (1u << i))
+			r |= 1u << (31 - i);
+	return r;
+}
+
+/*
+ * The two multipliers that move a 128-bit lane d bits further on in the message. With bit i of a little-endian
+ * 64-bit word the coefficient of x^(E-i), a carry-less product of the lane's low half L by x^(d+63) mod P (reflected,
+ * in the high 32 bits) is x^(d+64)·L / x, which lands bit for bit on the lane d bits later; the high half likewise
+ * with x^(d-1) mod P.
+ */
+static void fold_constants(uint64_t k[2], unsigned d)
+{
+	k[0] = (uint64_t)reflect32(xpow_mod(d + 63)) << 32;
+	k[1] = (uint64_t)reflect32(xpow_mod(d - 1)) << 32;
+}
+
+/* Register in, register out (no inversion), one bit at a time: the reference for the self-test. */
+static uint32_t crc32c_bitwise(uint32_t c, const uint8_t *p, size_t n)
+{
+	while (n-- > 0) {
+		c ^= *p++;
+		for (int i = 0; i < 8; i++)
+			c = (c >> 1) ^ (CRC32C_REFLECTED & (0u - (c & 1)));
+	}
+	return c;
+}
+
+__attribute__((target("sse4.2"))) static uint32_t crc32c_words(uint32_t c, const uint8_t *p, size_t n)
+{
+	uint64_t c64 = c;
+	for (; n >= 8; n -= 8, p += 8) {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		c64 = _mm_crc32_u64(c64, v);
+	}
+	c = (uint32_t)c64;
+	for (; n > 0; n--, p++)
+		c = _mm_crc32_u8(c, *p);
+	return c;
+}
+
+__attribute__((target("sse4.2,pclmul"))) static inline __m128i fold_lane(__m128i x, const uint64_t k[2])
+{
+	const __m128i kk = _mm_set_epi64x((long long)k[1], (long long)k[0]);
+	return _mm_xor_si128(_mm_clmulepi64_si128(x, kk, 0x00), _mm_clmulepi64_si128(x, kk, 0x11));
+}
+
+__attribute__((target("avx512f,vpclmulqdq"))) static inline __m512i fold_lanes(__m512i x, const uint64_t k[2])
+{
+	const __m512i kk = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)k[1], (long long)k[0]));
+	return _mm512_xor_si512(_mm512_clmulepi64_epi128(x, kk, 0x00), _mm512_clmulepi64_epi128(x, kk, 0x11));
+}
+
+/* n >= 64. Four accumulators of four lanes fold 256 bytes a turn; then 64, then 16 at a time; crc32 finishes. */
+__attribute__((target("avx512f,vpclmulqdq,sse4.2,pclmul"))) static uint32_t crc32c_fold(uint32_t c, const uint8_t *p,
+											  size_t n)
+{
+	/* The running CRC goes into the message's first 32 bits: the same as starting the register with it. */
+	const __m512i init = _mm512_castsi128_si512(_mm_cvtsi32_si128((int)c));
+	__m512i last;
+	if (n >= 256) {
+		__m512i a0 = _mm512_xor_si512(_mm512_loadu_si512(p), init);
+		__m512i a1 = _mm512_loadu_si512(p + 64);
+		__m512i a2 = _mm512_loadu_si512(p + 128);
+		last = _mm512_loadu_si512(p + 192);
+		for (p += 256, n -= 256; n >= 256; p += 256, n -= 256) {
+			a0 = _mm512_xor_si512(fold_lanes(a0, fold_2048), _mm512_loadu_si512(p));
+			a1 = _mm512_xor_si512(fold_lanes(a1, fold_2048), _mm512_loadu_si512(p + 64));
+			a2 = _mm512_xor_si512(fold_lanes(a2, fold_2048), _mm512_loadu_si512(p + 128));
+			last = _mm512_xor_si512(fold_lanes(last, fold_2048), _mm512_loadu_si512(p + 192));
+		}
+		a1 = _mm512_xor_si512(a1, fold_lanes(a0, fold_512));
+		a2 = _mm512_xor_si512(a2, fold_lanes(a1, fold_512));
+		last = _mm512_xor_si512(last, fold_lanes(a2, fold_512));
+	} else {
+		last = _mm512_xor_si512(_mm512_loadu_si512(p), init);
+		p += 64;
+		n -= 64;
+	}
+	for (; n >= 64; p += 64, n -= 64)
+		last = _mm512_xor_si512(fold_lanes(last, fold_512), _mm512_loadu_si512(p));
+	__m128i r = _mm512_extracti32x4_epi32(last, 3);
+	r = _mm_xor_si128(r, fold_lane(_mm512_extracti32x4_epi32(last, 2), fold_128));
+	r = _mm_xor_si128(r, fold_lane(_mm512_extracti32x4_epi32(last, 1), fold_256));
+	r = _mm_xor_si128(r, fold_lane(_mm512_extracti32x4_epi32(last, 0), fold_384));
+	for (; n >= 16; p += 16, n -= 16)
+		r = _mm_xor_si128(fold_lane(r, fold_128), _mm_loadu_si128((const __m128i *)p));
+	/* r is congruent to everything so far, ending where it ends: its CRC from 0 is the CRC so far. */
+	uint64_t c64 = _mm_crc32_u64(0, (uint64_t)_mm_cvtsi128_si64(r));
+	c64 = _mm_crc32_u64(c64, (uint64_t)_mm_extract_epi64(r, 1));
+	return crc32c_words((uint32_t)c64, p, n);
+}
+
+/* Register in and out. Only when crc_in_c. */
+static inline uint32_t crc32c_update(uint32_t c, const uint8_t *p, size_t n)
+{
+	return n >= CRC_FOLD_MIN ? crc32c_fold(c, p, n) : crc32c_words(c, p, n);
+}
+
+__attribute__((constructor)) static void crc_init(void)
+{
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("vpclmulqdq") ||
+	    !__builtin_cpu_supports("sse4.2") || !__builtin_cpu_supports("pclmul"))
+		return;
+	fold_constants(fold_2048, 2048);
+	fold_constants(fold_512, 512);
+	fold_constants(fold_384, 384);
+	fold_constants(fold_256, 256);
+	fold_constants(fold_128, 128);
+	uint8_t data[1200];
+	uint32_t x = 0x9E3779B9u;
+	for (size_t i = 0; i < sizeof(data); i++) {
+		x = x * 1664525u + 1013904223u;
+		data[i] = (uint8_t)(x >> 24);
+	}
+	for (size_t n = 0; n <= sizeof(data) - 3; n += (n < 300 ? 1 : 37))
+		for (size_t off = 0; off < 3; off++)
+			if (crc32c_update(~0u, data + off, n) != crc32c_bitwise(~0u, data + off, n))
+				return;
+	crc_in_c = 1;
+}
+
+/* The frame's fields the CRC depends on, as FrameHeaderFlyweight lays them out. */
+#define FRAME_LENGTH_AT 4
+#define FRAME_MIN_LENGTH 40
+
+/* CRC32C of frame[0..len) with the 4 bytes at crc_at taken as zero (they are zeroed, then restored). */
+static inline uint32_t frame_crc(uint8_t *frame, uint32_t len, uint32_t crc_at)
+{
+	uint32_t stored;
+	const uint32_t zero = 0;
+	memcpy(&stored, frame + crc_at, 4);
+	memcpy(frame + crc_at, &zero, 4);
+	const uint32_t crc = ~crc32c_update(~0u, frame, len);
+	memcpy(frame + crc_at, &stored, 4);
+	return crc;
+}
+
+/* 1 if frames are sealed and checked here (see above), 0 if Java must do it. */
+RUM_API int rum_crc_in_c(void) { return crc_in_c; }
+
+/* CRC32C of p[off..off+len), as java.util.zip.CRC32C gives it; -1 if not computed here. For tests. */
+RUM_API int64_t rum_crc32c(const uint8_t *p, uint64_t off, uint32_t len)
+{
+	return crc_in_c ? (int64_t)(uint32_t)~crc32c_update(~0u, p + off, len) : -1;
 }
 
 /* ---- information ---------------------------------------------------------------------- */
@@ -344,13 +533,18 @@ RUM_API int rum_port_close(uint16_t port)
  * b[b_off..b_off+b_len) behind it (a RUM frame and, if it was built in two parts, its payload, each
  * from where it was built, so Java copies nothing first), and transmits it. Bases and offsets come
  * apart because Java passes a whole byte[] (a heap segment) and the frame's place in it.
- * b may be NULL when b_len is 0.
+ * b may be NULL when b_len is 0. If crc_at >= 0 (only when rum_crc_in_c()), seals the frame that follows the
+ * Ethernet header: its CRC32C, with those 4 bytes taken as zero, is stored little-endian at crc_at in it.
  * Returns 1 if the PMD took it, 0 if the tx ring was full (mbuf freed: the frame is not sent),
- * RUM_ENOBUFS if the pool is empty, RUM_ETOOBIG if the frame exceeds one mbuf.
+ * RUM_ENOBUFS if the pool is empty, RUM_ETOOBIG if the frame exceeds one mbuf, RUM_EINVAL if crc_at is
+ * not inside the frame or sealing is not done here.
  */
 static int tx_gather(uint16_t port, uint16_t queue, struct rte_mempool *mp, const uint8_t *hdr, uint32_t hdr_len,
-		     const uint8_t *a, uint64_t a_off, uint32_t a_len, const uint8_t *b, uint64_t b_off, uint32_t b_len)
+		     const uint8_t *a, uint64_t a_off, uint32_t a_len, const uint8_t *b, uint64_t b_off, uint32_t b_len,
+		     int32_t crc_at)
 {
+	if (crc_at >= 0 && (!crc_in_c || (uint64_t)crc_at + 4 > (uint64_t)a_len + b_len))
+		return fail(RUM_EINVAL, EINVAL);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
 	if (m == NULL)
 		return fail(RUM_ENOBUFS, ENOBUFS);
@@ -365,6 +559,12 @@ static int tx_gather(uint16_t port, uint16_t queue, struct rte_mempool *mp, cons
 		rte_memcpy(out + hdr_len, a + a_off, a_len);
 	if (b_len > 0)
 		rte_memcpy(out + hdr_len + a_len, b + b_off, b_len);
+	if (crc_at >= 0) {
+		uint8_t *frame = out + hdr_len;
+		memset(frame + crc_at, 0, 4);
+		const uint32_t crc = frame_crc(frame, a_len + b_len, (uint32_t)crc_at);
+		memcpy(frame + crc_at, &crc, 4);
+	}
 	m->data_len = (uint16_t)len;
 	m->pkt_len = (uint32_t)len;
 	if (rte_eth_tx_burst(port, queue, &m, 1) == 1)
@@ -377,17 +577,17 @@ static int tx_gather(uint16_t port, uint16_t queue, struct rte_mempool *mp, cons
 RUM_API int rum_tx_copy(uint16_t port, uint16_t queue, struct rte_mempool *mp, const uint8_t *src, uint32_t len)
 {
 	unsigned own = enter_data_path();
-	int rc = tx_gather(port, queue, mp, src, len, NULL, 0, 0, NULL, 0, 0);
+	int rc = tx_gather(port, queue, mp, src, len, NULL, 0, 0, NULL, 0, 0, -1);
 	leave_data_path(own);
 	return rc;
 }
 
 RUM_API int rum_tx_gather(uint16_t port, uint16_t queue, struct rte_mempool *mp, const uint8_t *hdr,
 			  uint32_t hdr_len, const uint8_t *a, uint64_t a_off, uint32_t a_len, const uint8_t *b,
-			  uint64_t b_off, uint32_t b_len)
+			  uint64_t b_off, uint32_t b_len, int32_t crc_at)
 {
 	unsigned own = enter_data_path();
-	int rc = tx_gather(port, queue, mp, hdr, hdr_len, a, a_off, a_len, b, b_off, b_len);
+	int rc = tx_gather(port, queue, mp, hdr, hdr_len, a, a_off, a_len, b, b_off, b_len, crc_at);
 	leave_data_path(own);
 	return rc;
 }
@@ -401,14 +601,32 @@ RUM_API int rum_tx_gather(uint16_t port, uint16_t queue, struct rte_mempool *mp,
  * Only a frame in one direct mbuf of the port's own pool mp is read in place (Java reads frames
  * only inside that pool's memory); any other (chained segments, an external or indirect buffer,
  * another pool) is copied to dst + i * slot_size and addrs[i] points there; one longer than
- * slot_size is not copied, addrs[i] is 0 and lens[i] its length negated. Those are freed at once
+ * slot_size is not copied, addrs[i] is 0 and lens[i] its length negated. If crc_at >= 0, a frame whose RUM
+ * frame (at frame_at, its length at FRAME_LENGTH_AT in it) carries the right CRC32C at crc_at has RUM_RX_CHECKED
+ * added to lens[i]; any other is left for Java to check and count. Those are freed at once
  * (held[i] becomes NULL), and an mbuf of another pool under the thread's own lcore id: that pool
  * may be another port's, driven by another thread acting as the same data lcore.
  * Returns the number of frames, 0..max; held[] then holds that many mbufs.
  */
+#define RUM_RX_CHECKED (1 << 30)
+
+/* RUM_RX_CHECKED if the RUM frame at frame_at in the received frame f[0..len) carries the right CRC32C, else 0. */
+static inline int32_t checked(uint8_t *f, uint32_t len, uint32_t frame_at, int32_t crc_at)
+{
+	if (crc_at < 0 || len < frame_at + FRAME_MIN_LENGTH)
+		return 0;
+	uint8_t *frame = f + frame_at;
+	uint32_t frame_len, stored;
+	memcpy(&frame_len, frame + FRAME_LENGTH_AT, 4);
+	if (frame_len < FRAME_MIN_LENGTH || frame_len > len - frame_at || (uint32_t)crc_at + 4 > frame_len)
+		return 0;
+	memcpy(&stored, frame + crc_at, 4);
+	return frame_crc(frame, frame_len, (uint32_t)crc_at) == stored ? RUM_RX_CHECKED : 0;
+}
+
 static int rx_burst_view(unsigned own, uint16_t port, uint16_t queue, const struct rte_mempool *mp,
 			 struct rte_mbuf **held, uint16_t n_held, uint8_t *dst, uint32_t slot_size, int64_t *addrs,
-			 int32_t *lens, uint16_t max)
+			 int32_t *lens, uint16_t max, uint32_t frame_at, int32_t crc_at)
 {
 	if (n_held > 0)
 		rte_pktmbuf_free_bulk(held, n_held);
@@ -420,7 +638,7 @@ static int rx_burst_view(unsigned own, uint16_t port, uint16_t queue, const stru
 		uint32_t len = m->pkt_len;
 		if (m->nb_segs == 1 && RTE_MBUF_DIRECT(m) && m->pool == mp) {
 			addrs[i] = (int64_t)(uintptr_t)rte_pktmbuf_mtod(m, const uint8_t *);
-			lens[i] = (int32_t)m->data_len;
+			lens[i] = (int32_t)m->data_len | checked(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, frame_at, crc_at);
 			continue;
 		}
 		if (len > slot_size) {
@@ -435,7 +653,7 @@ static int rx_burst_view(unsigned own, uint16_t port, uint16_t queue, const stru
 				at += part;
 			}
 			addrs[i] = (int64_t)(uintptr_t)out;
-			lens[i] = (int32_t)at;
+			lens[i] = (int32_t)at | checked(out, at, frame_at, crc_at);
 		}
 		held[i] = NULL;
 		if (m->pool == mp) {
@@ -462,17 +680,20 @@ static int rx_burst_view(unsigned own, uint16_t port, uint16_t queue, const stru
 
 RUM_API int rum_rx_burst_view(uint16_t port, uint16_t queue, const struct rte_mempool *mp, struct rte_mbuf **held,
 			      uint16_t n_held, uint8_t *dst, uint32_t slot_size, int64_t *addrs, int32_t *lens,
-			      uint16_t max, uint32_t wait_ns, const int32_t *doorbell)
+			      uint16_t max, uint32_t frame_at, int32_t crc_at, uint32_t wait_ns, const int32_t *doorbell)
 {
+	if (crc_at >= 0 && !crc_in_c)
+		crc_at = -1;
 	unsigned own = enter_data_path();
-	int n = rx_burst_view(own, port, queue, mp, held, n_held, dst, slot_size, addrs, lens, max);
+	int n = rx_burst_view(own, port, queue, mp, held, n_held, dst, slot_size, addrs, lens, max, frame_at, crc_at);
 	if (n == 0 && wait_ns > 0 && doorbell != NULL) {
 		const uint64_t start = rte_get_tsc_cycles();
 		const uint64_t cycles = ((uint64_t)wait_ns * rum_tsc_per_ns_q32) >> 32;
 		for (uint32_t polls = 1; n == 0 && __atomic_load_n(doorbell, __ATOMIC_RELAXED) == 0; polls++) {
 			if (polls % WAIT_CLOCK_POLLS == 0 && rte_get_tsc_cycles() - start >= cycles)
 				break;
-			n = rx_burst_view(own, port, queue, mp, held, 0, dst, slot_size, addrs, lens, max);
+			n = rx_burst_view(own, port, queue, mp, held, 0, dst, slot_size, addrs, lens, max, frame_at,
+					  crc_at);
 		}
 	}
 	leave_data_path(own);

@@ -1,6 +1,7 @@
 package io.rum.net.dpdk;
 
 import io.rum.net.config.MacAddress;
+import io.rum.net.frame.FrameHeaderFlyweight;
 import io.rum.net.dpdk.DpdkShim.Calls;
 import io.rum.net.medium.FrameHandler;
 import io.rum.net.medium.GatheringMedium;
@@ -61,6 +62,7 @@ public final class DpdkMedium implements GatheringMedium
     public static final int DEFAULT_MAX_PEERS = 4096;
     public static final long LINK_CHECK_INTERVAL_MS = 2;
     private static final int CLOCK_EVERY_CALLS = 64;
+    private static final int NO_SEAL = -1;
     /** The longest a poll waits in C for its first frame, whatever it is asked: the downcall is critical. */
     public static final long MAX_POLL_WAIT_NS = TimeUnit.MICROSECONDS.toNanos(100);
     private static final long LINK_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(LINK_CHECK_INTERVAL_MS);
@@ -76,6 +78,7 @@ public final class DpdkMedium implements GatheringMedium
     private final MacAddress mac;
     private final int maxFrameLength;
     private final String name;
+    private final boolean seals = DpdkShim.checksumsInC();
 
     // Receive: the mbufs of the last burst (freed by the next), each frame's address and length; frames are read
     // through views of the pool's memory chunks, the last "chunk" being the slots for frames C had to copy.
@@ -418,12 +421,41 @@ public final class DpdkMedium implements GatheringMedium
         final int peer, final DirectBuffer head, final int headOffset, final int headLength, final DirectBuffer payload,
         final int payloadOffset, final int payloadLength)
     {
+        return transmit(peer, head, headOffset, headLength, payload, payloadOffset, payloadLength, NO_SEAL);
+    }
+
+    /** When the shim computes CRC32C (see {@link DpdkShim#checksumsInC()}). */
+    @Override
+    public boolean seals()
+    {
+        return seals;
+    }
+
+    /** C seals the frame in its mbuf, right after copying it there. */
+    @Override
+    public int sendToSeal(
+        final int peer, final DirectBuffer head, final int headOffset, final int headLength, final DirectBuffer payload,
+        final int payloadOffset, final int payloadLength)
+    {
+        if (!seals)
+        {
+            throw new UnsupportedOperationException(name + " does not seal: the shim computes no CRC32C here");
+        }
+        return transmit(peer, head, headOffset, headLength, payload, payloadOffset, payloadLength,
+            FrameHeaderFlyweight.CRC_OFFSET);
+    }
+
+    private int transmit(
+        final int peer, final DirectBuffer head, final int headOffset, final int headLength, final DirectBuffer payload,
+        final int payloadOffset, final int payloadLength, final int crcAt)
+    {
         if (peer < 0 || peer >= peerMacs.length || peerMacs[peer] == NO_MAC)
         {
             return NO_ROUTE;
         }
         final int length = headLength + payloadLength;
-        if (length > maxFrameLength || headLength < 0 || payloadLength < 0 || closed)
+        if (length > maxFrameLength || headLength < 0 || payloadLength < 0 || closed ||
+            (crcAt != NO_SEAL && length < FrameHeaderFlyweight.HEADER_LENGTH))
         {
             increment(sendErrors);
             return FAILED;
@@ -447,7 +479,7 @@ public final class DpdkMedium implements GatheringMedium
             final MemorySegment rest = payloadLength > 0 ? payloads.of(payload) : MemorySegment.NULL;
             rc = (int)Calls.TX_GATHER.invokeExact(port, (short)0, pool, headerSegment, HEADER_LENGTH, frame,
                 frames.base + headOffset, headLength, rest, payloadLength > 0 ? payloads.base + payloadOffset : 0L,
-                payloadLength);
+                payloadLength, crcAt);
         }
         catch (final Throwable ex)
         {
@@ -581,8 +613,8 @@ public final class DpdkMedium implements GatheringMedium
             try
             {
                 received = (int)Calls.RX_BURST_VIEW.invokeExact(port, (short)0, pool, heldSegment, (short)held,
-                    copySlots, slotSize, frameAddressesSegment, receiveLengthsSegment, (short)burst,
-                    taken == 0 ? firstWaitNs : 0, doorbellSegment);
+                    copySlots, slotSize, frameAddressesSegment, receiveLengthsSegment, (short)burst, HEADER_LENGTH,
+                    seals ? FrameHeaderFlyweight.CRC_OFFSET : NO_SEAL, taken == 0 ? firstWaitNs : 0, doorbellSegment);
             }
             catch (final Throwable ex)
             {
@@ -618,9 +650,11 @@ public final class DpdkMedium implements GatheringMedium
         doorbell.putIntVolatile(0, 1);
     }
 
-    private boolean deliver(final FrameHandler handler, final long address, final int wireLength)
+    private boolean deliver(final FrameHandler handler, final long address, final int received)
     {
         increment(framesReceived);
+        final boolean checked = received > 0 && (received & DpdkShim.RX_CHECKED) != 0;
+        final int wireLength = checked ? received & ~DpdkShim.RX_CHECKED : received;
         if (wireLength < 0)
         {
             increment(oversizeFrames);
@@ -649,7 +683,14 @@ public final class DpdkMedium implements GatheringMedium
             return false;
         }
         final int peer = peerFor(EthernetFrameDescriptor.getMac(receiveView, SRC_MAC_OFFSET));
-        handler.onFrame(peer, receiveView, HEADER_LENGTH, length);
+        if (checked)
+        {
+            handler.onCheckedFrame(peer, receiveView, HEADER_LENGTH, length);
+        }
+        else
+        {
+            handler.onFrame(peer, receiveView, HEADER_LENGTH, length);
+        }
         return true;
     }
 
@@ -940,6 +981,6 @@ public final class DpdkMedium implements GatheringMedium
     {
         return name + " [received " + framesReceived() + ", sent " + framesSent() + ", foreign " + foreignFrames() +
             ", runt " + runtFrames() + ", oversize " + oversizeFrames() + ", ring full " + txRingFull() +
-            ", pool empty " + txPoolEmpty() + ", errors " + sendErrors() + "]";
+            ", pool empty " + txPoolEmpty() + ", errors " + sendErrors() + ", CRC32C in " + (seals ? "C" : "Java") + "]";
     }
 }

@@ -51,6 +51,8 @@ public final class DpdkShim
 
     // Mirrors of the RUM_E* codes in rum_dpdk_shim.c.
     public static final int OK = 0;
+    /** Added to a received frame's length by the shim when it found the frame's CRC32C right. */
+    static final int RX_CHECKED = 1 << 30;
     public static final int E_INVAL = -1;
     public static final int E_EAL = -2;
     public static final int E_NODEV = -3;
@@ -236,6 +238,54 @@ public final class DpdkShim
     static final MemorySegment ALL_MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     /**
+     * Whether the shim seals frames it sends and checks the CRC32C of frames it receives (see rum_dpdk_shim.c: with
+     * AVX-512 and VPCLMULQDQ, after a self-test at load), so Java need not. {@code -Drum.dpdk.checksumsInC=false}
+     * leaves it to Java, as on other CPUs.
+     */
+    public static boolean checksumsInC()
+    {
+        return ChecksumsInC.ENABLED;
+    }
+
+    private static final class ChecksumsInC
+    {
+        static final boolean ENABLED = enabled();
+
+        private static boolean enabled()
+        {
+            if (!Boolean.parseBoolean(System.getProperty("rum.dpdk.checksumsInC", "true")))
+            {
+                return false;
+            }
+            try
+            {
+                return (int)Calls.CRC_IN_C.invokeExact() == 1;
+            }
+            catch (final Throwable ex)
+            {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * @return the CRC32C the shim computes for {@code bytes[offset..offset+length)}, or -1 if it computes none: for
+     *     tests, to hold it against {@link java.util.zip.CRC32C}.
+     */
+    public static long crc32c(final byte[] bytes, final int offset, final int length)
+    {
+        java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+        try
+        {
+            return (long)Calls.CRC32C.invokeExact(MemorySegment.ofArray(bytes), (long)offset, length);
+        }
+        catch (final Throwable ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
      * Text of the last DPDK error on this thread, for exception messages.
      */
     static String lastError()
@@ -295,15 +345,20 @@ public final class DpdkShim
         // Data path. Raw frame: (port, queue, pool, src, len) -> 1 sent, 0 ring full, < 0 error.
         static final MethodHandle TX_COPY = critical(
             "rum_tx_copy", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT, ADDRESS, ADDRESS, JAVA_INT));
-        // (port, queue, pool, hdr, hdrLen, a, aOffset, aLen, b, bOffset, bLen) -> as TX_COPY.
+        // (port, queue, pool, hdr, hdrLen, a, aOffset, aLen, b, bOffset, bLen, crcAt or -1) -> as TX_COPY.
         static final MethodHandle TX_GATHER = critical(
             "rum_tx_gather", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT, ADDRESS, ADDRESS, JAVA_INT,
-                ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-        // (port, queue, pool, held, heldCount, slots, slotSize, addresses, lengths, max, waitNs, doorbell)
-        // -> frames received.
+                ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT));
+        // (port, queue, pool, held, heldCount, slots, slotSize, addresses, lengths, max, frameAt, crcAt or -1,
+        // waitNs, doorbell) -> frames received; a length has RX_CHECKED added if C found the frame's CRC right.
         static final MethodHandle RX_BURST_VIEW = critical(
             "rum_rx_burst_view", FunctionDescriptor.of(JAVA_INT, JAVA_SHORT, JAVA_SHORT, ADDRESS, ADDRESS, JAVA_SHORT,
-                ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_SHORT, JAVA_INT, ADDRESS));
+                ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_SHORT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+        // () -> 1 if the shim seals and checks frames' CRC32C (AVX-512 and VPCLMULQDQ, self-test passed), else 0.
+        static final MethodHandle CRC_IN_C = control("rum_crc_in_c", FunctionDescriptor.of(JAVA_INT));
+        // (bytes, offset, length) -> their CRC32C, or -1 if not computed in C. Tests compare it with Java's.
+        static final MethodHandle CRC32C = critical(
+            "rum_crc32c", FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT));
         // (mbufs, count): frees a held burst; never blocks, so critical (the array is on the heap).
         static final MethodHandle MBUF_FREE_BULK =
             critical("rum_mbuf_free_bulk", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));

@@ -66,6 +66,17 @@ public final class FrameValidator
      */
     public int validate(final MutableDirectBuffer buffer, final int offset, final int length)
     {
+        return validate(buffer, offset, length, false);
+    }
+
+    /**
+     * @param checksumChecked whether the medium has found the frame's CRC32C right (see {@code
+     *                        FrameHandler#onCheckedFrame}): it is then not computed again; every other check is made.
+     * @return as {@link #validate(MutableDirectBuffer, int, int)}.
+     */
+    public int validate(
+        final MutableDirectBuffer buffer, final int offset, final int length, final boolean checksumChecked)
+    {
         if (length < FrameHeaderFlyweight.HEADER_LENGTH)
         {
             return TOO_SHORT;
@@ -93,7 +104,7 @@ public final class FrameValidator
         {
             return LENGTH_MISMATCH;
         }
-        if (!header.crcMatches(length))
+        if (!checksumChecked && !header.crcMatches(length))
         {
             return BAD_CHECKSUM;
         }

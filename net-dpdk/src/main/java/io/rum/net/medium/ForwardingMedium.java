@@ -60,17 +60,24 @@ public abstract class ForwardingMedium implements Medium
         return delegate.poll(handler, limit);
     }
 
-    /**
-     * Polls at once, whatever the delegate could do: a decorator that overrides {@link #poll(FrameHandler, int)} to
-     * see, drop or change frames must see every poll there (as with {@link #gathers()}); one that passes waits
-     * through overrides this, {@link #waits()} and {@link #wake()}.
-     */
+    /** False, as {@link #gathers()}: a decorator that sees or changes frames must get them sealed by the transport. */
+    @Override
+    public boolean seals()
+    {
+        return false;
+    }
+
     @Override
     public boolean waits()
     {
         return false;
     }
 
+    /**
+     * Polls at once, whatever the delegate could do: a decorator that overrides {@link #poll(FrameHandler, int)} to
+     * see, drop or change frames must see every poll there (as with {@link #gathers()}); one that passes waits
+     * through overrides this, {@link #waits()} and {@link #wake()}.
+     */
     @Override
     public int poll(final FrameHandler handler, final int limit, final long waitNs)
     {

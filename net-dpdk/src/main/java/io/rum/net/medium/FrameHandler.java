@@ -17,4 +17,14 @@ public interface FrameHandler
      * @param length of the frame as delivered.
      */
     void onFrame(int peer, MutableDirectBuffer buffer, int offset, int length);
+
+    /**
+     * A frame whose CRC32C the medium has checked and found right (a medium that {@link Medium#seals()}), so the
+     * handler need not compute it again; everything else about the frame is still unchecked. By default the same as
+     * {@link #onFrame}: a handler that does not care checks it again.
+     */
+    default void onCheckedFrame(final int peer, final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        onFrame(peer, buffer, offset, length);
+    }
 }

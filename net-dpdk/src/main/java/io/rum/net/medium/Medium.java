@@ -74,6 +74,30 @@ public interface Medium extends AutoCloseable
     }
 
     /**
+     * @return whether {@link #sendToSeal} works here: the medium computes a RUM frame's CRC32C itself as it copies
+     *     the frame into its own memory (and then also checks received frames, handing those it found right to
+     *     {@link FrameHandler#onCheckedFrame}), so the transport computes neither.
+     */
+    default boolean seals()
+    {
+        return false;
+    }
+
+    /**
+     * As {@link #sendGathered}, for a RUM frame whose CRC field is zero: the medium stores the frame's CRC32C
+     * there as it copies it ({@code io.rum.net.frame.FrameHeaderFlyweight}'s layout and rule). Only for media that
+     * {@link #seals()}; {@code payload} may be null when {@code payloadLength} is 0.
+     *
+     * @return as {@link #send}.
+     */
+    default int sendToSeal(
+        final int peer, final DirectBuffer head, final int headOffset, final int headLength, final DirectBuffer payload,
+        final int payloadOffset, final int payloadLength)
+    {
+        throw new UnsupportedOperationException(name() + " does not seal");
+    }
+
+    /**
      * Hands up to {@code limit} received frames to the handler.
      *
      * @return the number of frames handed over.

@@ -161,7 +161,21 @@ public final class ReliableTransport implements Transport, Agent
     private final StreamDataFlyweight streamDataFrame = new StreamDataFlyweight();
     private final StreamDataFlyweight scratchStreamData = new StreamDataFlyweight();
     private final StreamStatusFlyweight streamStatusFrame = new StreamStatusFlyweight();
-    private final FrameHandler frameHandler = this::onFrame;
+    private final FrameHandler frameHandler = new FrameHandler()
+    {
+        @Override
+        public void onFrame(final int peer, final MutableDirectBuffer buffer, final int offset, final int length)
+        {
+            ReliableTransport.this.onFrame(peer, buffer, offset, length, false);
+        }
+
+        @Override
+        public void onCheckedFrame(
+            final int peer, final MutableDirectBuffer buffer, final int offset, final int length)
+        {
+            ReliableTransport.this.onFrame(peer, buffer, offset, length, true);
+        }
+    };
     private final Consumer<CallSlot> submissionHandler = this::onSubmitted;
     /**
      * Submission on a caller's thread (sendOnCallerThread): as in tryDutyCycle, what it throws is the node's problem,
@@ -954,10 +968,12 @@ public final class ReliableTransport implements Transport, Agent
         session.onSubmitted(slot, nowNs);
     }
 
-    private void onFrame(final int peer, final MutableDirectBuffer buffer, final int offset, final int length)
+    private void onFrame(
+        final int peer, final MutableDirectBuffer buffer, final int offset, final int length,
+        final boolean checksumChecked)
     {
         counters.increment(Counter.FRAMES_RECEIVED);
-        final int reason = validator.validate(buffer, offset, length);
+        final int reason = validator.validate(buffer, offset, length, checksumChecked);
         if (reason != FrameValidator.VALID)
         {
             malformedByReason[reason]++;

@@ -32,7 +32,7 @@ class DpdkRealLossTest
         DpdkTestSupport.requireNetworkNamespaces();
         final long seed = System.nanoTime();
         try (DpdkTestNetwork network = new DpdkTestNetwork(DpdkTestNetwork.Kind.AF_PACKET, 16);
-            RemoteServerNode server = new RemoteServerNode(network.serverPrefix(), DpdkTestNetwork.serverJvmOptions(),
+            RemoteServerNode server = new RemoteServerNode(network.serverPrefix(), network.serverJvmOptions(),
                 seed, network.serverSpec()))
         {
             server.start();

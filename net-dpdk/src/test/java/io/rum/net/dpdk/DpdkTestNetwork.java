@@ -153,12 +153,22 @@ public final class DpdkTestNetwork implements TestNetwork
     }
 
     /**
-     * @return JVM options the server process needs: where the shim is.
+     * @return JVM options the server process needs: where the shim is; and over tap, CRC32C left to Java, so the
+     *     contract also runs between a side that seals and checks frames in C and one that does it in Java.
      */
-    public static List<String> serverJvmOptions()
+    public List<String> serverJvmOptions()
     {
+        final List<String> options = new java.util.ArrayList<>();
         final String shim = System.getProperty("rum.dpdk.shim");
-        return null == shim ? List.of() : List.of("-Drum.dpdk.shim=" + shim);
+        if (null != shim)
+        {
+            options.add("-Drum.dpdk.shim=" + shim);
+        }
+        if (kind == Kind.TAP)
+        {
+            options.add("-Drum.dpdk.checksumsInC=false");
+        }
+        return options;
     }
 
     /**

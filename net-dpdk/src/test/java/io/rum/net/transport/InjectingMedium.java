@@ -81,6 +81,21 @@ public final class InjectingMedium extends ForwardingMedium
         return poll(handler, limit, 0);
     }
 
+    /** Sealing needs no look at outgoing frames either; injected bytes go out as given (send() never seals). */
+    @Override
+    public boolean seals()
+    {
+        return delegate.seals();
+    }
+
+    @Override
+    public int sendToSeal(
+        final int peer, final DirectBuffer head, final int headOffset, final int headLength, final DirectBuffer payload,
+        final int payloadOffset, final int payloadLength)
+    {
+        return delegate.sendToSeal(peer, head, headOffset, headLength, payload, payloadOffset, payloadLength);
+    }
+
     @Override
     public boolean waits()
     {
