@@ -14,9 +14,10 @@
  *
  * Data path: rum_tx_gather and rum_rx_burst_view do one frame (tx) or one burst (rx) per call, so
  * Java pays one downcall per frame or burst and never handles an mbuf: a frame is copied into its
- * mbuf from where Java built it, and a received frame is read in its mbuf until the next burst.
- * Java passes byte[]-backed memory to them through Linker.Option.critical(true): they must not
- * block, call back, or keep those pointers after returning.
+ * mbuf from where Java built it (and sealed there with its CRC32C), and a received frame is read in
+ * its mbuf until the next burst (its CRC32C checked here). Java passes byte[]-backed memory to them
+ * through Linker.Option.critical(true): they must not block, call back, or keep those pointers after
+ * returning; a receive may poll for a frame for a bounded time (wait_ns, at most 100 us from Java).
  *
  * Threads: EAL init/cleanup and port control run on Java's "rum-dpdk-eal" thread; a (port,
  * queue) pair is used by one poller thread at a time (DPDK queues are single-producer,
@@ -207,7 +208,7 @@ __attribute__((target("avx512f,vpclmulqdq,sse4.2,pclmul"))) static uint32_t crc3
 											  size_t n)
 {
 	/* The running CRC goes into the message's first 32 bits: the same as starting the register with it. */
-	const __m512i init = _mm512_castsi128_si512(_mm_cvtsi32_si128((int)c));
+	const __m512i init = _mm512_zextsi128_si512(_mm_cvtsi32_si128((int)c));
 	__m512i last;
 	if (n >= 256) {
 		__m512i a0 = _mm512_xor_si512(_mm512_loadu_si512(p), init);
@@ -561,7 +562,6 @@ static int tx_gather(uint16_t port, uint16_t queue, struct rte_mempool *mp, cons
 		rte_memcpy(out + hdr_len + a_len, b + b_off, b_len);
 	if (crc_at >= 0) {
 		uint8_t *frame = out + hdr_len;
-		memset(frame + crc_at, 0, 4);
 		const uint32_t crc = frame_crc(frame, a_len + b_len, (uint32_t)crc_at);
 		memcpy(frame + crc_at, &crc, 4);
 	}

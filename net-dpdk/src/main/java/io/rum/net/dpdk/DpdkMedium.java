@@ -1,8 +1,8 @@
 package io.rum.net.dpdk;
 
 import io.rum.net.config.MacAddress;
-import io.rum.net.frame.FrameHeaderFlyweight;
 import io.rum.net.dpdk.DpdkShim.Calls;
+import io.rum.net.frame.FrameHeaderFlyweight;
 import io.rum.net.medium.FrameHandler;
 import io.rum.net.medium.GatheringMedium;
 import org.agrona.DirectBuffer;
@@ -46,16 +46,20 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * both in and transmits; a full tx ring or an empty pool is {@link #BACK_PRESSURED}. One downcall per frame
  * costs less than the 4-5 that building frames in mbufs from Java takes (docs/research/dpdk-probe/FINDINGS.md).
  * Every data-path call acts as one lcore of its own (see the shim), so mbufs come from the pool's per-lcore
- * cache, most recently freed first, and stay in the CPU's cache.
+ * cache, most recently freed first, and stay in the CPU's cache. Where the shim computes CRC32C ({@link #seals()}),
+ * {@link #sendToSeal} has C seal the frame in its mbuf and the poll has it check every received frame, handing
+ * those it found right to {@link FrameHandler#onCheckedFrame}. A poll given a wait ({@link #poll(FrameHandler, int,
+ * long)}) keeps polling in C until a frame comes, the wait passes or {@link #wake()} rings a doorbell in native
+ * memory.
  *
  * <p>Link state: a port whose link is down is neither polled nor sent on (the memif PMD has been seen to
  * crash on repeated reconnects while polled); the state is re-read at most every
  * {@value #LINK_CHECK_INTERVAL_MS} ms. Sends while down report {@link #BACK_PRESSURED}: the reliability
  * layer retransmits.
  *
- * <p>Threading as {@link Medium} says: one poller calls {@link #send} and {@link #poll}; open and close run
- * their control calls on the {@link Eal} thread. Counters are written by the poller only and read from any
- * thread.
+ * <p>Threading as {@link Medium} says: one poller calls {@link #send} and {@link #poll}; {@link #wake()} may be
+ * called from any thread; open and close run their control calls on the {@link Eal} thread. Counters are written
+ * by the poller only and read from any thread.
  */
 public final class DpdkMedium implements GatheringMedium
 {
@@ -92,8 +96,8 @@ public final class DpdkMedium implements GatheringMedium
     private final MemorySegment receiveLengthsSegment = MemorySegment.ofArray(receiveLengths);
     private final MemorySegment copySlots;
     // Rung by wake() from any thread to end a waiting poll early; C reads it, the poller clears it after each wait.
-    // A cache line of its own: the waiting thread reads it on every poll.
-    private final UnsafeBuffer doorbell = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
+    // A cache line of its own: the waiting thread reads it on every poll, other threads write it.
+    private final UnsafeBuffer doorbell = new UnsafeBuffer(ByteBuffer.allocateDirect(128).alignedSlice(64));
     private final MemorySegment doorbellSegment = MemorySegment.ofBuffer(doorbell.byteBuffer());
     private final long[] chunkAddresses;
     private final long[] chunkEnds;

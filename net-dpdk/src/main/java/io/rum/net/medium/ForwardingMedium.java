@@ -3,8 +3,9 @@ package io.rum.net.medium;
 import org.agrona.DirectBuffer;
 
 /**
- * A medium that passes every call to another; decorators (fault injection, recording in tests) override only
- * what they change.
+ * A medium that passes calls to another; decorators (fault injection, recording in tests) override only what they
+ * change. What would let frames bypass a decorator's {@code send} or {@code poll} is off unless the decorator turns
+ * it on: gathered and sealed sends, and waiting polls.
  */
 public abstract class ForwardingMedium implements Medium
 {

@@ -88,12 +88,14 @@ public final class ReliableTransport implements Transport, Agent
      * poller while its idle strategy spins. Over DPDK the wait is a loop in C, which notices a frame sooner than a
      * loop of cycles around single polls (memif 64 B round trip 0.69-0.73 -> 0.63-0.66 µs, pinned). Short, because
      * the thread holds the cycle lock meanwhile: work for the cycle from other threads (a call queued because the
-     * lock was busy, a stream message offered) rings {@link Medium#wake()} to end the wait; timers run up to this
-     * late. What the cycle receives is stamped with the cycle's time, up to this much early (as with
-     * {@link #CLOCK_REUSES}: a round-trip sample too short by that, never a time going back); the next cycle reads
-     * the clock.
+     * lock was busy, a stream message offered) rings {@link Medium#wake()} to end the wait, and a caller about to send
+     * gets the lock first (see {@link #takeLockFromCycle}); timers run up to this late. What the cycle receives or
+     * sends is stamped with the cycle's time, up to this much early (as with {@link #CLOCK_REUSES}: a round-trip
+     * sample that much too short or too long, never a time going back); the next cycle reads the clock.
      */
     static final long MEDIUM_WAIT_NS = 1_000;
+    /** How many times a caller tries the cycle lock again after asking the thread in a cycle to step aside. */
+    static final int LOCK_RETRIES = 64;
 
     private final TransportConfig config;
     private final Medium medium;
@@ -143,6 +145,9 @@ public final class ReliableTransport implements Transport, Agent
     private long cycleWaitNs;
     // MEDIUM_WAIT_NS if the medium waits at all, else 0: then no cycle counts as one that may have waited.
     private final long mediumWaitNs;
+    // Callers about to send that found the cycle lock taken (see takeLockFromCycle): while there are any, the poller
+    // skips its cycles and a spinning caller its idle ones, so the lock comes free for them.
+    private final AtomicInteger lockWanted = new AtomicInteger();
     // The poller's own: whether its idle strategy only spun since its last cycle.
     private boolean pollerJustSpun;
 
@@ -543,13 +548,13 @@ public final class ReliableTransport implements Transport, Agent
         }
         if (tryDutyCycle(false) < 0)
         {
-            // Another thread runs the cycle, maybe waiting in the medium: end that wait so the queue is drained now.
             if (drivers.get() == 0)
             {
                 wakePoller();
             }
-            else
+            else if (!dutyCycle.isHeldByCurrentThread())
             {
+                // A caller runs the cycle, maybe waiting in the medium: end that wait so the queue is drained now.
                 medium.wake();
             }
         }
@@ -568,7 +573,8 @@ public final class ReliableTransport implements Transport, Agent
      */
     private boolean sendOnCallerThread(final CallSlot slot)
     {
-        if (!callerRuns || closed || dutyCycle.isHeldByCurrentThread() || !dutyCycle.tryLock())
+        if (!callerRuns || closed || dutyCycle.isHeldByCurrentThread() ||
+            (!dutyCycle.tryLock() && !takeLockFromCycle()))
         {
             return false;
         }
@@ -603,6 +609,41 @@ public final class ReliableTransport implements Transport, Agent
         finally
         {
             dutyCycle.unlock();
+        }
+    }
+
+    /**
+     * The cycle lock is taken by another thread, which over a medium that waits is most likely waiting in it for up
+     * to {@link #MEDIUM_WAIT_NS} (a spinning poller is there most of the time). Ends that wait, keeps the next
+     * cycles of the poller and of spinning callers out of the way, and tries the lock again a few times, so the call
+     * still leaves from this thread instead of being handed to another through the queue (found by review: a node
+     * whose poller spins would otherwise send almost every call that way). Bounded by {@link #LOCK_RETRIES} spins.
+     *
+     * @return whether this thread now holds the lock.
+     */
+    private boolean takeLockFromCycle()
+    {
+        if (mediumWaitNs == 0)
+        {
+            return false; // cycles are short here: the queue's hand-over costs no more than waiting for the lock
+        }
+        lockWanted.getAndIncrement();
+        try
+        {
+            medium.wake();
+            for (int i = 0; i < LOCK_RETRIES; i++)
+            {
+                Thread.onSpinWait();
+                if (dutyCycle.tryLock())
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        finally
+        {
+            lockWanted.getAndDecrement();
         }
     }
 
@@ -807,7 +848,7 @@ public final class ReliableTransport implements Transport, Agent
     @Override
     public int doWork()
     {
-        if (callersDrive() || !dutyCycle.tryLock())
+        if (callersDrive() || lockWanted.get() > 0 || !dutyCycle.tryLock())
         {
             pollerJustSpun = false;
             return 0;
@@ -838,6 +879,10 @@ public final class ReliableTransport implements Transport, Agent
      */
     int tryDutyCycle(final boolean justSpun)
     {
+        if (justSpun && lockWanted.get() > 0)
+        {
+            return 0; // idle anyway: a caller about to send gets the lock first (see takeLockFromCycle)
+        }
         if (!callerRuns || closed || dutyCycle.isHeldByCurrentThread() || !dutyCycle.tryLock())
         {
             return -1;

@@ -586,11 +586,17 @@ class DpdkMediumTest
             fastestWoken = Math.min(fastestWoken, System.nanoTime() - startNs);
         }
         assertTrue(fastestWoken < waitNs / 2, "a woken poll ends at once: " + fastestWoken + " ns of " + waitNs);
-        final long startNs = System.nanoTime();
-        server.poll(capture::onFrame, 32, waitNs);
-        final long afterWake = System.nanoTime() - startNs;
+        long fastestAfterWake = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++)
+        {
+            final long startNs = System.nanoTime();
+            server.poll(capture::onFrame, 32, waitNs);
+            fastestAfterWake = Math.min(fastestAfterWake, System.nanoTime() - startNs);
+        }
+        assertTrue(fastestAfterWake >= waitNs * 3 / 4, "a wake is used up by the poll it ended: the next waits " +
+            fastestAfterWake + " ns of " + waitNs);
         System.out.println("  waiting polls: idle " + fastestIdle + " ns, woken " + fastestWoken + " ns, next " +
-            afterWake + " ns (wait " + waitNs + " ns)");
+            fastestAfterWake + " ns (wait " + waitNs + " ns)");
     }
 
     /**

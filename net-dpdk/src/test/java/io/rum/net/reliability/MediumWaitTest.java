@@ -156,7 +156,22 @@ class MediumWaitTest
     }
 
     @Test
-    void aCallQueuedWhileAnotherThreadWaitsInTheMediumEndsTheWait() throws InterruptedException
+    void aCallQueuedWhileThePollerWaitsInTheMediumEndsTheWait() throws InterruptedException
+    {
+        callWhileAnotherThreadWaits(false);
+    }
+
+    @Test
+    void aCallQueuedWhileACallerWaitsInTheMediumEndsTheWait() throws InterruptedException
+    {
+        callWhileAnotherThreadWaits(true);
+    }
+
+    /**
+     * Another thread (a poller, or a caller driving the cycles) holds the cycle lock, blocked in a waiting poll until
+     * woken (for up to 10 s); a call started now ends that wait.
+     */
+    private static void callWhileAnotherThreadWaits(final boolean waiterDrives) throws InterruptedException
     {
         final InProcessNetwork network = new InProcessNetwork();
         final WaitingMedium medium = new WaitingMedium(network.attach(1));
@@ -169,12 +184,29 @@ class MediumWaitTest
             assertEquals(RpcStatus.OK, call(client, server), "a first call connects the session");
 
             medium.hold = new CountDownLatch(1);
-            final Thread waiter = Thread.ofPlatform().name("waiter").start(() -> client.tryDutyCycle(true));
+            final Thread waiter = Thread.ofPlatform().name("waiter").start(() ->
+            {
+                if (waiterDrives)
+                {
+                    assertTrue(client.startDriving());
+                }
+                try
+                {
+                    client.tryDutyCycle(true);
+                }
+                finally
+                {
+                    if (waiterDrives)
+                    {
+                        client.stopDriving(false);
+                    }
+                }
+            });
             assertTrue(medium.entered.await(10, TimeUnit.SECONDS), "the other thread waits in the medium");
             final long framesBefore = client.counters().get(io.rum.net.transport.TransportCounters.Counter.FRAMES_SENT);
             final PendingCall call = client.rpcClient(2).begin(1_000_000_000L);
             call.request(8);
-            call.send(8, 1_000_000_000L); // the lock is taken: queued, and the wait is ended
+            call.send(8, 1_000_000_000L); // the lock is taken: the wait is ended, the call sent here or queued
             waiter.join(10_000);
             assertFalse(waiter.isAlive());
             assertTrue(medium.endedByWake, "the wait ended because the call was queued, not after 10 s");
