@@ -136,9 +136,10 @@ public final class RawMemifExp
                 h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3, h.getValueAtPercentile(99) / 1e3,
                 lost);
         }
-        medium.close();
+        // The echo JVM first: DPDK's memif PMD can crash a node that polls while its peer disconnects (README).
         server.getOutputStream().close();
         server.waitFor();
+        medium.close();
         Files.deleteIfExists(socket);
     }
 
