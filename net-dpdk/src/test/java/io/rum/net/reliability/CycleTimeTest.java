@@ -8,7 +8,6 @@ import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,22 +20,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(30)
 class CycleTimeTest
 {
-    /**
-     * A clock that counts its reads and stands still: the timers then run in the first cycle only (they run every
-     * 20 µs, and a cycle that ran them leaves the next a fresh read), so the counts below do not depend on speed.
-     */
-    private static final class CountingClock implements NanoClock
-    {
-        final AtomicLong reads = new AtomicLong();
-
-        @Override
-        public long nanoTime()
-        {
-            reads.incrementAndGet();
-            return 1_000_000_000L;
-        }
-    }
-
     private static ReliableTransport node(final InProcessNetwork network, final int id, final NanoClock clock)
     {
         return new ReliableTransport(TransportConfig.defaults(id), network.attach(id), ReliableTransport.wallClockEpoch(),

@@ -7,7 +7,6 @@ import io.rum.net.medium.Medium;
 import io.rum.net.transport.PendingCall;
 import io.rum.net.transport.RpcStatus;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -15,7 +14,6 @@ import org.junit.jupiter.api.Timeout;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -95,19 +93,6 @@ class MediumWaitTest
             {
                 held.countDown();
             }
-        }
-    }
-
-    /** Counts its reads and stands still, so the timers run in the first cycle only (as in CycleTimeTest). */
-    private static final class CountingClock implements NanoClock
-    {
-        final AtomicLong reads = new AtomicLong();
-
-        @Override
-        public long nanoTime()
-        {
-            reads.incrementAndGet();
-            return 1_000_000_000L;
         }
     }
 
