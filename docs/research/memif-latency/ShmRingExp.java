@@ -99,18 +99,8 @@ public final class ShmRingExp
         }
         final int size = Integer.parseInt(args[0]);
         final Path file = Path.of("/dev/shm", "rum-ring-" + ProcessHandle.current().pid());
-        final MemorySegment memory = map(file, true);
-        final List<String> cmd = new ArrayList<>();
-        if (System.getenv("SERVER_CPU") != null)
-        {
-            cmd.addAll(List.of("taskset", "-c", System.getenv("SERVER_CPU")));
-        }
-        cmd.addAll(List.of(ProcessHandle.current().info().command().get(), "-Xmx256m", "-XX:+UseParallelGC",
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
-            "-cp", System.getProperty("java.class.path"), ShmRingExp.class.getName(), "echo", file.toString()));
-        final Process server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        final BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream()));
-        System.out.println(out.readLine());
+        final MemorySegment memory = map(file, true, 2 * RING_SIZE);
+        final Process server = startEcho(ShmRingExp.class, file);
         if (System.getenv("CLIENT_CPU") != null)
         {
             MemifExp.pin(Integer.parseInt(System.getenv("CLIENT_CPU")));
@@ -184,7 +174,7 @@ public final class ShmRingExp
 
     private static void echo(final Path file) throws Throwable
     {
-        final MemorySegment memory = map(file, false);
+        final MemorySegment memory = map(file, false, 2 * RING_SIZE);
         final Ring requests = new Ring(memory, 0);
         final Ring replies = new Ring(memory, RING_SIZE);
         final boolean lean = "1".equals(System.getenv("LEAN"));
@@ -225,14 +215,35 @@ public final class ShmRingExp
         }
     }
 
-    private static MemorySegment map(final Path file, final boolean create) throws Exception
+    /** Maps the rings' file, creating it (the client) or opening the one the client made (the echo). */
+    static MemorySegment map(final Path file, final boolean create, final long size) throws Exception
     {
         try (FileChannel channel = create ?
             FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE) :
             FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
         {
-            return channel.map(FileChannel.MapMode.READ_WRITE, 0, 2 * RING_SIZE, Arena.global());
+            return channel.map(FileChannel.MapMode.READ_WRITE, 0, size, Arena.global());
         }
+    }
+
+    /**
+     * Starts {@code main}'s "echo &lt;file&gt;" in a child JVM on SERVER_CPU (taskset) if set, and returns once it printed
+     * its first line (echoed here).
+     */
+    static Process startEcho(final Class<?> main, final Path file) throws Exception
+    {
+        final List<String> cmd = new ArrayList<>();
+        if (System.getenv("SERVER_CPU") != null)
+        {
+            cmd.addAll(List.of("taskset", "-c", System.getenv("SERVER_CPU")));
+        }
+        cmd.addAll(List.of(ProcessHandle.current().info().command().get(), "-Xmx256m", "-XX:+UseParallelGC",
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
+            "-cp", System.getProperty("java.class.path"), main.getName(), "echo", file.toString()));
+        final Process server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        final BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream()));
+        System.out.println(out.readLine());
+        return server;
     }
 
     private static void putLong(final byte[] b, final int at, final long v)

@@ -8,18 +8,11 @@ import org.HdrHistogram.Histogram;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -172,18 +165,8 @@ public final class ShmRumExp
         }
         final int size = Integer.parseInt(args[0]);
         final Path file = Path.of("/dev/shm", "rum-shm-" + ProcessHandle.current().pid());
-        final MemorySegment memory = map(file, true);
-        final List<String> cmd = new ArrayList<>();
-        if (System.getenv("SERVER_CPU") != null)
-        {
-            cmd.addAll(List.of("taskset", "-c", System.getenv("SERVER_CPU")));
-        }
-        cmd.addAll(List.of(ProcessHandle.current().info().command().get(), "-Xmx256m", "-XX:+UseParallelGC",
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
-            "-cp", System.getProperty("java.class.path"), ShmRumExp.class.getName(), "echo", file.toString()));
-        final Process server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        final BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream()));
-        System.out.println(out.readLine());
+        final MemorySegment memory = ShmRingExp.map(file, true, 2L * RING_SIZE);
+        final Process server = ShmRingExp.startEcho(ShmRumExp.class, file);
         final ReliableTransport client = ReliableTransport.create(TransportConfig.defaults(1),
             new ShmRingMedium(memory, 0, RING_SIZE, 2)).start(ReliableTransport.defaultIdleStrategy());
         final RpcClient rpc = client.rpcClient(2);
@@ -224,7 +207,7 @@ public final class ShmRumExp
     private static void echo(final Path file) throws Throwable
     {
         final ReliableTransport server = ReliableTransport.create(TransportConfig.defaults(2),
-            new ShmRingMedium(map(file, false), RING_SIZE, 0, 1));
+            new ShmRingMedium(ShmRingExp.map(file, false, 2L * RING_SIZE), RING_SIZE, 0, 1));
         server.serve((src, request, offset, length, response) ->
         {
             response.buffer(length).putBytes(0, request, offset, length);
@@ -240,13 +223,4 @@ public final class ShmRumExp
         server.close();
     }
 
-    private static MemorySegment map(final Path file, final boolean create) throws Exception
-    {
-        try (FileChannel channel = create ?
-            FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE) :
-            FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
-        {
-            return channel.map(FileChannel.MapMode.READ_WRITE, 0, 2L * RING_SIZE, Arena.global());
-        }
-    }
 }
