@@ -1,6 +1,7 @@
 package io.rum.net.reliability;
 
 import org.HdrHistogram.Histogram;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -111,6 +112,9 @@ public final class ShmRingExp
         final byte[] frame = new byte[size + 4];
         final byte[] reply = new byte[SLOT_SIZE];
         final byte[] payload = new byte[size];
+        final UnsafeBuffer frameView = new UnsafeBuffer(frame);
+        final UnsafeBuffer replyView = new UnsafeBuffer(reply);
+        final UnsafeBuffer payloadView = new UnsafeBuffer(payload);
         final CRC32C crc = new CRC32C();
         final int rounds = Integer.parseInt(System.getenv().getOrDefault("ROUNDS", "4"));
         for (int round = 0; round < rounds; round++)
@@ -120,14 +124,14 @@ public final class ShmRingExp
             for (int i = 0; i < 200_000; i++)
             {
                 final long t0 = System.nanoTime();
-                putLong(payload, 0, t0);
+                payloadView.putLong(0, t0);
                 System.arraycopy(payload, 0, frame, 0, size);
                 int length = size;
                 if (lean)
                 {
                     crc.reset();
                     crc.update(frame, 0, size);
-                    putInt(frame, size, (int)crc.getValue());
+                    frameView.putInt(size, (int)crc.getValue());
                     length = size + 4;
                 }
                 while (!requests.offer(frame, length))
@@ -143,14 +147,14 @@ public final class ShmRingExp
                 {
                     crc.reset();
                     crc.update(reply, 0, got - 4);
-                    if ((int)crc.getValue() != getInt(reply, got - 4))
+                    if ((int)crc.getValue() != replyView.getInt(got - 4))
                     {
                         bad++;
                     }
                     System.arraycopy(reply, 0, payload, 0, got - 4);
                 }
                 final long t1 = System.nanoTime();
-                if (getLong(reply, 0) != t0)
+                if (replyView.getLong(0) != t0)
                 {
                     bad++;
                 }
@@ -163,7 +167,7 @@ public final class ShmRingExp
                 h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3, h.getValueAtPercentile(99) / 1e3,
                 bad);
         }
-        putLong(frame, 0, -1);
+        frameView.putLong(0, -1);
         while (!requests.offer(frame, 8))
         {
             Thread.onSpinWait();
@@ -180,6 +184,7 @@ public final class ShmRingExp
         final boolean lean = "1".equals(System.getenv("LEAN"));
         final byte[] frame = new byte[SLOT_SIZE];
         final byte[] payload = new byte[SLOT_SIZE];
+        final UnsafeBuffer frameView = new UnsafeBuffer(frame);
         final CRC32C crc = new CRC32C();
         System.out.println("ECHO READY");
         System.out.flush();
@@ -190,7 +195,7 @@ public final class ShmRingExp
             {
                 continue;
             }
-            if (length == 8 && getLong(frame, 0) == -1)
+            if (length == 8 && frameView.getLong(0) == -1)
             {
                 return;
             }
@@ -198,7 +203,7 @@ public final class ShmRingExp
             {
                 crc.reset();
                 crc.update(frame, 0, length - 4);
-                if ((int)crc.getValue() != getInt(frame, length - 4))
+                if ((int)crc.getValue() != frameView.getInt(length - 4))
                 {
                     continue;
                 }
@@ -206,7 +211,7 @@ public final class ShmRingExp
                 System.arraycopy(payload, 0, frame, 0, length - 4);
                 crc.reset();
                 crc.update(frame, 0, length - 4);
-                putInt(frame, length - 4, (int)crc.getValue());
+                frameView.putInt(length - 4, (int)crc.getValue());
             }
             while (!replies.offer(frame, length))
             {
@@ -244,41 +249,5 @@ public final class ShmRingExp
         final BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream()));
         System.out.println(out.readLine());
         return server;
-    }
-
-    private static void putLong(final byte[] b, final int at, final long v)
-    {
-        for (int i = 0; i < 8; i++)
-        {
-            b[at + i] = (byte)(v >>> (8 * i));
-        }
-    }
-
-    private static long getLong(final byte[] b, final int at)
-    {
-        long v = 0;
-        for (int i = 7; i >= 0; i--)
-        {
-            v = (v << 8) | (b[at + i] & 0xFF);
-        }
-        return v;
-    }
-
-    private static void putInt(final byte[] b, final int at, final int v)
-    {
-        for (int i = 0; i < 4; i++)
-        {
-            b[at + i] = (byte)(v >>> (8 * i));
-        }
-    }
-
-    private static int getInt(final byte[] b, final int at)
-    {
-        int v = 0;
-        for (int i = 3; i >= 0; i--)
-        {
-            v = (v << 8) | (b[at + i] & 0xFF);
-        }
-        return v;
     }
 }

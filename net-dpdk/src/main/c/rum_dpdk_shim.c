@@ -117,7 +117,8 @@ static inline int fail(int code, int err)
  * computed with that field zero, over the frame length at offset 4). Java computes it with java.util.zip.CRC32C; over
  * DPDK this file computes it instead, as it copies a frame into its mbuf and right after the PMD put a received one
  * in its mbuf, so the bytes are read while they are in the CPU's cache and Java pays no pass or call for it.
- * Measured, memif round trip pinned: 64 B 0.65-0.68 -> 0.60-0.62 us, 1 KiB 0.87-0.91 -> 0.72-0.77 us.
+ * Measured against Java's CRC, same build (docs/BENCHMARKS.md, stop 12), memif round trip pinned: 64 B 0.68-0.70 ->
+ * 0.61-0.65 us, 1 KiB 0.83-0.86 -> 0.77-0.81 us.
  *
  * How: frames of 128 bytes or more are folded 256 bytes at a time with carry-less multiplies (VPCLMULQDQ on four
  * 512-bit lanes, Intel's "Fast CRC Computation for Generic Polynomials Using PCLMULQDQ", in the bit-reflected

@@ -83,6 +83,8 @@ public final class DpdkMedium implements GatheringMedium
     private final int maxFrameLength;
     private final String name;
     private final boolean seals = DpdkShim.checksumsInC();
+    // Where C checks a received frame's CRC32C, or NO_SEAL: the frame's CRC field when the shim computes it.
+    private final int checkCrcAt = seals ? FrameHeaderFlyweight.CRC_OFFSET : NO_SEAL;
 
     // Receive: the mbufs of the last burst (freed by the next), each frame's address and length; frames are read
     // through views of the pool's memory chunks, the last "chunk" being the slots for frames C had to copy.
@@ -618,7 +620,7 @@ public final class DpdkMedium implements GatheringMedium
             {
                 received = (int)Calls.RX_BURST_VIEW.invokeExact(port, (short)0, pool, heldSegment, (short)held,
                     copySlots, slotSize, frameAddressesSegment, receiveLengthsSegment, (short)burst, HEADER_LENGTH,
-                    seals ? FrameHeaderFlyweight.CRC_OFFSET : NO_SEAL, taken == 0 ? firstWaitNs : 0, doorbellSegment);
+                    checkCrcAt, taken == 0 ? firstWaitNs : 0, doorbellSegment);
             }
             catch (final Throwable ex)
             {
@@ -985,6 +987,7 @@ public final class DpdkMedium implements GatheringMedium
     {
         return name + " [received " + framesReceived() + ", sent " + framesSent() + ", foreign " + foreignFrames() +
             ", runt " + runtFrames() + ", oversize " + oversizeFrames() + ", ring full " + txRingFull() +
-            ", pool empty " + txPoolEmpty() + ", errors " + sendErrors() + ", CRC32C in " + (seals ? "C" : "Java") + "]";
+            ", pool empty " + txPoolEmpty() + ", errors " + sendErrors() + ", CRC32C in " + (seals ? "C" : "Java") +
+            "]";
     }
 }

@@ -51,8 +51,6 @@ public final class DpdkShim
 
     // Mirrors of the RUM_E* codes in rum_dpdk_shim.c.
     public static final int OK = 0;
-    /** Added to a received frame's length by the shim when it found the frame's CRC32C right. */
-    static final int RX_CHECKED = 1 << 30;
     public static final int E_INVAL = -1;
     public static final int E_EAL = -2;
     public static final int E_NODEV = -3;
@@ -68,6 +66,8 @@ public final class DpdkShim
     public static final int E_QUERY = -13;
     public static final int E_VDEV = -14;
     public static final int E_MAC = -15;
+    /** Mirror of RUM_RX_CHECKED: added to a received frame's length when the shim found its CRC32C right. */
+    static final int RX_CHECKED = 1 << 30;
 
     /** Frames one {@code rum_rx_burst_view} call returns at most. */
     public static final int MAX_BURST = 32;

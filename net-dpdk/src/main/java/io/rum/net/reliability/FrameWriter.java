@@ -141,13 +141,26 @@ final class FrameWriter
     private void send(final int peer, final int frameLength)
     {
         connect.frameLength(frameLength);
+        emit(peer, frameLength, null, 0, 0);
+    }
+
+    /**
+     * Seals the frame in the buffer up to {@code headLength} (and the payload, when gathered), or leaves that to a
+     * medium that {@link Medium#seals()}, and hands it over.
+     */
+    private void emit(
+        final int peer, final int headLength, final DirectBuffer payload, final int payloadOffset,
+        final int payloadLength)
+    {
         if (seals)
         {
-            counted(medium.sendToSeal(peer, buffer, 0, frameLength, null, 0, 0));
+            counted(medium.sendToSeal(peer, buffer, 0, headLength, payload, payloadOffset, payloadLength));
             return;
         }
-        connect.seal();
-        counted(medium.send(peer, buffer, 0, frameLength));
+        connect.seal(payload, payloadOffset, payloadLength);
+        counted(payloadLength > 0 ?
+            medium.sendGathered(peer, buffer, 0, headLength, payload, payloadOffset, payloadLength) :
+            medium.send(peer, buffer, 0, headLength));
     }
 
     /**
@@ -161,13 +174,7 @@ final class FrameWriter
     {
         if (gathers && payloadLength >= GATHER_MIN_LENGTH)
         {
-            if (seals)
-            {
-                counted(medium.sendToSeal(peer, buffer, 0, headLength, payload, payloadOffset, payloadLength));
-                return;
-            }
-            connect.seal(payload, payloadOffset, payloadLength);
-            counted(medium.sendGathered(peer, buffer, 0, headLength, payload, payloadOffset, payloadLength));
+            emit(peer, headLength, payload, payloadOffset, payloadLength);
             return;
         }
         if (payloadLength > 0)
