@@ -357,6 +357,11 @@ public final class MachinesCsv
             final InetSocketAddress udp = udp(field(fields, UDP));
             final MacAddress mac = mac(field(fields, MAC));
             final String vdev = field(fields, VDEV);
+            final String refusal = VdevRules.refusal(vdev);
+            if (null != refusal)
+            {
+                throw error(refusal);
+            }
             final double weight = weight(field(fields, WEIGHT));
             if (udp == null && mac == null)
             {

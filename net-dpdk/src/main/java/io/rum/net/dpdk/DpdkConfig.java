@@ -2,6 +2,7 @@ package io.rum.net.dpdk;
 
 import io.rum.net.config.MacAddress;
 import io.rum.net.config.NodeSpec;
+import io.rum.net.config.VdevRules;
 
 import java.util.Objects;
 
@@ -62,6 +63,11 @@ public record DpdkConfig(
                 throw new IllegalArgumentException("a DPDK port needs a vdev or a port name");
             }
             portName = deviceName(vdev);
+        }
+        final String refusal = VdevRules.refusal(vdev);
+        if (null != refusal)
+        {
+            throw new IllegalArgumentException("vdev \"" + vdev + "\": " + refusal);
         }
         if (vdev != null && mac != null && deviceName(vdev).startsWith("net_memif") && !vdev.contains(",mac="))
         {

@@ -98,6 +98,16 @@ class DpdkShimTest
     }
 
     @Test
+    void aMemifZeroCopyConfigIsRefusedNamingTheVdev()
+    {
+        final IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> DpdkConfig.ofVdev("net_memif3,role=client,zero-copy=yes"));
+        assertTrue(refused.getMessage().startsWith("vdev \"net_memif3,role=client,zero-copy=yes\": memif zero-copy"),
+            refused.getMessage());
+        assertEquals("net_memif3,role=client,zero-copy=no", DpdkConfig.ofVdev("net_memif3,role=client,zero-copy=no").vdev());
+    }
+
+    @Test
     void aPciAddressIsProbedWithAllowInsteadOfCreatedAsAVdev()
     {
         final List<String> args = Eal.arguments(List.of("0000:03:00.0"), 512, "p", true, "0-1");
