@@ -46,7 +46,8 @@ public final class MemifExp
         Process server = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream()));
         System.out.println(out.readLine());
-        DpdkConfig config = DpdkConfig.ofVdev("net_memif0,role=client" + memif).withMac(MacAddress.parse("02:52:55:4d:b0:01"));
+        // ZC=,zero-copy=yes: the client in memif zero-copy mode (needs zero-copy.patch; see README).
+        DpdkConfig config = DpdkConfig.ofVdev("net_memif0,role=client" + System.getenv().getOrDefault("ZC", "") + memif).withMac(MacAddress.parse("02:52:55:4d:b0:01"));
         DpdkMedium medium;
         try (Eal eal = Eal.start(List.of(config.vdev()), config.memoryMb(), tag + "-cli"))
         {
