@@ -15,6 +15,25 @@ public final class PhaseExp
         server.serve((src, request, offset, length, response) -> { response.buffer(length).putBytes(0, request, offset, length); response.length(length); });
         RpcClient rpc = client.rpcClient(2);
         UnsafeBuffer req = new UnsafeBuffer(new byte[size]);
+        // LOOP=1: no clock inside a call, only per round of 2,000,000 whole calls (ROUNDS of them): the CPU per call.
+        if ("1".equals(System.getenv("LOOP")))
+        {
+            for (int round = 0, rounds = Integer.parseInt(System.getenv().getOrDefault("ROUNDS", "6")); round < rounds; round++)
+            {
+                int n = 2_000_000;
+                long t0 = System.nanoTime();
+                for (int i = 0; i < n; i++)
+                {
+                    PendingCall call = rpc.begin(1_000_000_000L);
+                    call.request(size).putBytes(0, req, 0, size);
+                    call.send(size, 1_000_000_000L);
+                    while (!call.isDone()) { server.doWork(); client.doWork(); }
+                    call.release();
+                }
+                System.out.printf("size %d: %.1f ns per call%n", size, (System.nanoTime() - t0) / (double)n);
+            }
+            return;
+        }
         for (int round = 0; round < 6; round++)
         {
             int n = 1_000_000;
