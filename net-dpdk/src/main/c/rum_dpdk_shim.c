@@ -278,7 +278,7 @@ __attribute__((constructor)) static void crc_init(void)
 #define FRAME_LENGTH_AT 4
 #define FRAME_MIN_LENGTH 40
 
-/* CRC32C of frame[0..len) with the 4 bytes at crc_at taken as zero (they are zeroed, then restored). */
+/* CRC32C of a received frame[0..len) with the 4 bytes at crc_at taken as zero (they are zeroed, then restored). */
 static inline uint32_t frame_crc(uint8_t *frame, uint32_t len, uint32_t crc_at)
 {
 	uint32_t stored;
@@ -536,7 +536,8 @@ RUM_API int rum_port_close(uint16_t port)
  * from where it was built, so Java copies nothing first), and transmits it. Bases and offsets come
  * apart because Java passes a whole byte[] (a heap segment) and the frame's place in it.
  * b may be NULL when b_len is 0. If crc_at >= 0 (only when rum_crc_in_c()), seals the frame that follows the
- * Ethernet header: its CRC32C, with those 4 bytes taken as zero, is stored little-endian at crc_at in it.
+ * Ethernet header: its CRC32C, computed with those 4 bytes zero as the caller leaves them, is stored
+ * little-endian at crc_at in it.
  * Returns 1 if the PMD took it, 0 if the tx ring was full (mbuf freed: the frame is not sent),
  * RUM_ENOBUFS if the pool is empty, RUM_ETOOBIG if the frame exceeds one mbuf, RUM_EINVAL if crc_at is
  * not inside the frame or sealing is not done here.
@@ -562,8 +563,9 @@ static int tx_gather(uint16_t port, uint16_t queue, struct rte_mempool *mp, cons
 	if (b_len > 0)
 		rte_memcpy(out + hdr_len + a_len, b + b_off, b_len);
 	if (crc_at >= 0) {
+		/* The caller leaves the field zero (Medium#sendToSeal): the CRC is that of the bytes as they are. */
 		uint8_t *frame = out + hdr_len;
-		const uint32_t crc = frame_crc(frame, a_len + b_len, (uint32_t)crc_at);
+		const uint32_t crc = ~crc32c_update(~0u, frame, a_len + b_len);
 		memcpy(frame + crc_at, &crc, 4);
 	}
 	m->data_len = (uint16_t)len;

@@ -115,8 +115,8 @@ public interface Medium extends AutoCloseable
 
     /**
      * As {@link #poll(FrameHandler, int)}, but a medium that {@link #waits()} may wait up to {@code waitNs} for a
-     * first frame when none is there, returning as soon as one comes or {@link #wake()} is called. For a thread that would
-     * otherwise poll again and again with nothing else to do (a caller waiting for its reply, a poller in its spin
+     * first frame when none is there, returning as soon as one comes or {@link #wake()} is called. For a thread that
+     * would otherwise poll again and again with nothing else to do (a caller waiting for its reply, a poller in its spin
      * phase): waiting inside the medium notices the frame sooner than a loop around it. Other media return at once,
      * which is always correct. A medium bounds the wait (DPDK: to 100 µs).
      *

@@ -95,7 +95,8 @@ final class FrameWriter
         final int frameLength = FragmentFlyweight.PAYLOAD_OFFSET + length;
         fragment.writeHeader(type, frameLength, nodeId, dstNode, epoch, dstEpoch);
         fragment.writeBody(slot, transfer.messageLength(), transfer.chunkLength(), index, requestNumber);
-        sendWithPayload(peer, FragmentFlyweight.PAYLOAD_OFFSET, transfer.data(), transfer.fragmentOffset(index), length);
+        sendWithPayload(
+            peer, FragmentFlyweight.PAYLOAD_OFFSET, transfer.data(), transfer.fragmentOffset(index), length);
     }
 
     void ack(

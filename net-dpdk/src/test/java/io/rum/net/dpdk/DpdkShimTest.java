@@ -104,7 +104,8 @@ class DpdkShimTest
             IllegalArgumentException.class, () -> DpdkConfig.ofVdev("net_memif3,role=client,zero-copy=yes"));
         assertTrue(refused.getMessage().startsWith("vdev \"net_memif3,role=client,zero-copy=yes\": memif zero-copy"),
             refused.getMessage());
-        assertEquals("net_memif3,role=client,zero-copy=no", DpdkConfig.ofVdev("net_memif3,role=client,zero-copy=no").vdev());
+        assertEquals("net_memif3,role=client,zero-copy=no",
+            DpdkConfig.ofVdev("net_memif3,role=client,zero-copy=no").vdev());
     }
 
     @Test

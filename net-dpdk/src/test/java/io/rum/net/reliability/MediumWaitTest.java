@@ -6,6 +6,7 @@ import io.rum.net.medium.InProcessNetwork;
 import io.rum.net.medium.Medium;
 import io.rum.net.transport.PendingCall;
 import io.rum.net.transport.RpcStatus;
+import io.rum.net.transport.TransportCounters.Counter;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
@@ -188,7 +189,7 @@ class MediumWaitTest
                 }
             });
             assertTrue(medium.entered.await(10, TimeUnit.SECONDS), "the other thread waits in the medium");
-            final long framesBefore = client.counters().get(io.rum.net.transport.TransportCounters.Counter.FRAMES_SENT);
+            final long framesBefore = client.counters().get(Counter.FRAMES_SENT);
             final PendingCall call = client.rpcClient(2).begin(1_000_000_000L);
             call.request(8);
             call.send(8, 1_000_000_000L); // the lock is taken: the wait is ended, the call sent here or queued
@@ -205,7 +206,7 @@ class MediumWaitTest
             }
             assertEquals(RpcStatus.OK, call.await());
             call.release();
-            assertTrue(client.counters().get(io.rum.net.transport.TransportCounters.Counter.FRAMES_SENT) > framesBefore);
+            assertTrue(client.counters().get(Counter.FRAMES_SENT) > framesBefore);
         }
     }
 
