@@ -68,10 +68,10 @@ public final class BenchMain
                           in-process and UDP loopback transports, against a raw UDP ping-pong baseline; with
                           DPDK installed also over memif between two processes: a raw C memif ping-pong
                           (memif_pingpong, built from bench/src/main/c, ends pinned to two CPUs) as the memif
-                          baseline, and RUM between this JVM and a child JVM (io.rum.bench.DpdkEchoNode) with
-                          the --idle strategy and busy-polling (spin with 4+ CPUs, yield with fewer: three hot
-                          threads cannot all spin on two); memif rows get a ratio against the C figure.
-                          Without DPDK the output says why those rows are missing. About 2-3 minutes.
+                          baseline, and RUM between this JVM and a child JVM (io.rum.bench.DpdkEchoNode) over
+                          DPDK's memif PMD and over RUM's own memif driver, each with the --idle strategy and
+                          pinned with the echo node busy-polling as C does; memif rows get a ratio against the
+                          C figure. Without DPDK the output says why those rows are missing. About 6 minutes.
 
               memory      RumSegment sequential and random page reads and writes against bare READ/WRITE RPCs
                           (the raw transport bandwidth) in the same run, and the alloc/free rate.

@@ -4,6 +4,8 @@ import io.rum.net.config.MacAddress;
 import io.rum.net.dpdk.DpdkConfig;
 import io.rum.net.dpdk.DpdkMedium;
 import io.rum.net.dpdk.Eal;
+import io.rum.net.medium.Medium;
+import io.rum.net.memif.MemifMedium;
 import io.rum.net.reliability.ReliableTransport;
 import io.rum.net.reliability.TransportConfig;
 
@@ -29,7 +31,8 @@ import java.util.Map;
  * {@code file-prefix} (EAL's, so the parent knows which runtime directory to remove should this process die),
  * {@code memory-mb} (default 128), {@code idle} ({@code backoff}, the default of a node, {@code yield} or
  * {@code spin}), {@code cpu} (pin the poller thread to this CPU, as the C baseline pins its server) and
- * {@code link-timeout-ms} (default 30000).
+ * {@code link-timeout-ms} (default 30000), {@code driver} ({@code dpdk}, the default: DPDK's memif PMD through
+ * {@link DpdkMedium}; {@code java}: RUM's own memif driver, {@link MemifMedium}, no EAL).
  */
 public final class DpdkEchoNode
 {
@@ -41,22 +44,42 @@ public final class DpdkEchoNode
     {
         final Map<String, String> options = parse(args);
         final int nodeId = Integer.parseInt(required(options, "node"));
-        DpdkConfig config = DpdkConfig.ofVdev(required(options, "vdev"));
-        if (options.containsKey("mac"))
-        {
-            config = config.withMac(MacAddress.parse(options.get("mac")));
-        }
         final String idle = options.getOrDefault("idle", "backoff");
-        final int memoryMb = Integer.parseInt(options.getOrDefault("memory-mb", "128"));
-        final DpdkMedium medium;
-        try (Eal eal = Eal.start(List.of(config.vdev()), memoryMb, options.get("file-prefix")))
+        final long linkTimeoutMs = Long.parseLong(options.getOrDefault("link-timeout-ms", "30000"));
+        final Medium medium;
+        final MacAddress mac;
+        final boolean up;
+        if (options.getOrDefault("driver", "dpdk").equals("java"))
         {
-            medium = DpdkMedium.open(eal, config, Map.of(), DpdkMedium.DEFAULT_MAX_PEERS);
+            final MemifMedium memif = MemifMedium.open(required(options, "vdev"),
+                options.containsKey("mac") ? MacAddress.parse(options.get("mac")) : null, Map.of());
+            medium = memif;
+            mac = memif.mac();
+            System.out.println("STARTED " + mac);
+            System.out.flush();
+            up = memif.awaitUp(linkTimeoutMs);
         }
-        System.out.println("STARTED " + medium.mac());
-        System.out.flush();
-        // The link is awaited before the poller starts: awaitLinkUp may only run on the poller's thread or before it.
-        if (!medium.awaitLinkUp(Long.parseLong(options.getOrDefault("link-timeout-ms", "30000"))))
+        else
+        {
+            DpdkConfig config = DpdkConfig.ofVdev(required(options, "vdev"));
+            if (options.containsKey("mac"))
+            {
+                config = config.withMac(MacAddress.parse(options.get("mac")));
+            }
+            final int memoryMb = Integer.parseInt(options.getOrDefault("memory-mb", "128"));
+            final DpdkMedium port;
+            try (Eal eal = Eal.start(List.of(config.vdev()), memoryMb, options.get("file-prefix")))
+            {
+                port = DpdkMedium.open(eal, config, Map.of(), DpdkMedium.DEFAULT_MAX_PEERS);
+            }
+            medium = port;
+            mac = port.mac();
+            System.out.println("STARTED " + mac);
+            System.out.flush();
+            // The link is awaited before the poller starts: awaitLinkUp may only run on the poller's thread or before.
+            up = port.awaitLinkUp(linkTimeoutMs);
+        }
+        if (!up)
         {
             System.err.println("dpdk-echo: link of " + medium.name() + " did not come up");
             medium.close();
@@ -73,7 +96,7 @@ public final class DpdkEchoNode
             response.buffer(length).putBytes(0, request, offset, length);
             response.length(length);
         });
-        System.out.println("READY " + medium.mac());
+        System.out.println("READY " + mac);
         System.out.flush();
         ChildJvm.awaitEndOfInput(System.in);
         System.out.println("STATS " + medium + "; " + transport.counters());

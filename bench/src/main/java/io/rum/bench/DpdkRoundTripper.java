@@ -5,6 +5,8 @@ import io.rum.net.dpdk.DpdkConfig;
 import io.rum.net.dpdk.DpdkMedium;
 import io.rum.net.dpdk.DpdkShim;
 import io.rum.net.dpdk.Eal;
+import io.rum.net.medium.Medium;
+import io.rum.net.memif.MemifMedium;
 import io.rum.net.reliability.ReliableTransport;
 import io.rum.net.reliability.TransportConfig;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -50,13 +52,13 @@ final class DpdkRoundTripper implements RoundTripper
     private final String serverFilePrefix;
     private final Consumer<String> progress;
     private final ReliableTransport client;
-    private final DpdkMedium medium;
+    private final Medium medium;
     private final RumRoundTripper calls;
 
     private DpdkRoundTripper(
         final String name, final Process server, final BufferedReader serverOut, final Path serverLog,
         final Path socket, final String serverFilePrefix, final Consumer<String> progress,
-        final ReliableTransport client, final DpdkMedium medium)
+        final ReliableTransport client, final Medium medium)
     {
         this.name = name;
         this.server = server;
@@ -91,20 +93,31 @@ final class DpdkRoundTripper implements RoundTripper
     static DpdkRoundTripper start(
         final String serverIdle, final int serverCpu, final String clientIdle, final Consumer<String> progress)
     {
+        return start(false, serverIdle, serverCpu, clientIdle, progress);
+    }
+
+    /**
+     * @param javaDriver both ends on RUM's own memif driver ({@link MemifMedium}) instead of DPDK's memif PMD.
+     */
+    static DpdkRoundTripper start(
+        final boolean javaDriver, final String serverIdle, final int serverCpu, final String clientIdle,
+        final Consumer<String> progress)
+    {
         final String tag = "rum-bench-" + ProcessHandle.current().pid() + "-j" + SEQUENCE.incrementAndGet();
         final Path socket = Path.of(System.getProperty("java.io.tmpdir"), tag + ".sock");
         final String memif = ",id=0,socket=" + socket + ",socket-abstract=no,bsize=10240";
         final String serverFilePrefix = tag + "-srv";
+        final String kind = javaDriver ? "RUM memif" : "RUM DPDK memif";
         Process server = null;
         Path serverLog = null;
-        DpdkMedium medium = null;
+        Medium medium = null;
         try
         {
             Files.deleteIfExists(socket);
             serverLog = Files.createTempFile(serverFilePrefix, ".log");
             final List<String> arguments = new ArrayList<>(List.of("--node=" + SERVER_NODE, "--mac=" + SERVER_MAC,
                 "--vdev=net_memif0,role=server" + memif, "--file-prefix=" + serverFilePrefix, "--idle=" + serverIdle,
-                "--link-timeout-ms=" + LINK_TIMEOUT_MS));
+                "--link-timeout-ms=" + LINK_TIMEOUT_MS, "--driver=" + (javaDriver ? "java" : "dpdk")));
             if (serverCpu >= 0)
             {
                 arguments.add("--cpu=" + serverCpu);
@@ -114,12 +127,26 @@ final class DpdkRoundTripper implements RoundTripper
             final BufferedReader serverOut =
                 new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
             expect(serverOut, "STARTED", serverLog);
-            final DpdkConfig config = DpdkConfig.ofVdev("net_memif0,role=client" + memif).withMac(CLIENT_MAC);
-            try (Eal eal = Eal.start(List.of(config.vdev()), config.memoryMb(), tag + "-cli"))
+            final boolean up;
+            if (javaDriver)
             {
-                medium = DpdkMedium.open(eal, config, Map.of(SERVER_NODE, SERVER_MAC), DpdkMedium.DEFAULT_MAX_PEERS);
+                final MemifMedium memifMedium = MemifMedium.open("net_memif0,role=client" + memif, CLIENT_MAC,
+                    Map.of(SERVER_NODE, SERVER_MAC));
+                medium = memifMedium;
+                up = memifMedium.awaitUp(LINK_TIMEOUT_MS);
             }
-            if (!medium.awaitLinkUp(LINK_TIMEOUT_MS))
+            else
+            {
+                final DpdkConfig config = DpdkConfig.ofVdev("net_memif0,role=client" + memif).withMac(CLIENT_MAC);
+                final DpdkMedium port;
+                try (Eal eal = Eal.start(List.of(config.vdev()), config.memoryMb(), tag + "-cli"))
+                {
+                    port = DpdkMedium.open(eal, config, Map.of(SERVER_NODE, SERVER_MAC), DpdkMedium.DEFAULT_MAX_PEERS);
+                }
+                medium = port;
+                up = port.awaitLinkUp(LINK_TIMEOUT_MS);
+            }
+            if (!up)
             {
                 throw new IllegalStateException("the memif link to the echo node did not come up in " +
                     LINK_TIMEOUT_MS + " ms");
@@ -127,7 +154,7 @@ final class DpdkRoundTripper implements RoundTripper
             expect(serverOut, "READY", serverLog);
             final ReliableTransport client = ReliableTransport.create(TransportConfig.defaults(CLIENT_NODE), medium)
                 .start(BenchOptions.idleStrategy(clientIdle));
-            final String name = "RUM DPDK memif, 2 JVMs";
+            final String name = kind + ", 2 JVMs";
             progress.accept(name + ": echo node pid " + server.pid() + ", this JVM on " + medium.name());
             return new DpdkRoundTripper(name, server, serverOut, serverLog, socket, serverFilePrefix, progress,
                 client, medium);
@@ -144,7 +171,7 @@ final class DpdkRoundTripper implements RoundTripper
             {
                 Thread.currentThread().interrupt();
             }
-            throw new IllegalStateException("cannot start RUM over DPDK memif: " + ex.getMessage() +
+            throw new IllegalStateException("cannot start " + kind + ": " + ex.getMessage() +
                 (log.isEmpty() ? "" : "; echo node: " + log), ex);
         }
     }
@@ -196,9 +223,16 @@ final class DpdkRoundTripper implements RoundTripper
     @Override
     public void close()
     {
-        final long[] stats = medium.portStats();
-        progress.accept(name + ": client " + medium + "; port imissed " + stats[4] + ", oerrors " + stats[6] +
-            "; " + client.counters());
+        if (medium instanceof DpdkMedium port)
+        {
+            final long[] stats = port.portStats();
+            progress.accept(name + ": client " + medium + "; port imissed " + stats[4] + ", oerrors " + stats[6] +
+                "; " + client.counters());
+        }
+        else
+        {
+            progress.accept(name + ": client " + medium + "; " + client.counters());
+        }
         calls.close();
     }
 

@@ -2,6 +2,7 @@ package io.rum.bench;
 
 import io.rum.jcache.RumCachingProvider;
 import io.rum.net.dpdk.DpdkShim;
+import io.rum.net.dpdk.DpdkTransports;
 import io.rum.net.dpdk.Eal;
 import io.rum.slave.SlaveMain;
 
@@ -118,7 +119,11 @@ final class RumRemotePeer implements RemotePeer
             final List<String> jvm = new ArrayList<>(List.of("-Xmx256m", "-XX:+UseParallelGC"));
             if (dpdk)
             {
-                jvm.addAll(List.of("-Drum.transport=dpdk", "-Drum.dpdk.filePrefix=" + slaveFilePrefix));
+                // This row measures DPDK's memif PMD, as its name says: a memif vdev would otherwise go to RUM's own
+                // memif driver (./rum bench transport compares the two).
+                jvm.addAll(List.of("-Drum.transport=dpdk", "-Drum.dpdk.filePrefix=" + slaveFilePrefix,
+                    "-D" + DpdkTransports.MEMIF_DRIVER_PROPERTY + "=dpdk"));
+                System.setProperty(DpdkTransports.MEMIF_DRIVER_PROPERTY, "dpdk");
                 final String shim = System.getProperty(DpdkShim.SHIM_PROPERTY);
                 if (null != shim)
                 {
@@ -291,6 +296,7 @@ final class RumRemotePeer implements RemotePeer
 
     private static void stop(final ChildJvm slave, final Path directory, final String slaveFilePrefix)
     {
+        System.clearProperty(DpdkTransports.MEMIF_DRIVER_PROPERTY);
         if (null != slave)
         {
             slave.drain(line -> System.out.println("  [slave] " + line));

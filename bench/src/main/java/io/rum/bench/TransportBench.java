@@ -25,10 +25,11 @@ import java.util.Map;
  * ({@link MemifPingPong}, each end busy-polling on a CPU of its own) and RUM over {@code DpdkMedium} between this
  * JVM and a child JVM ({@link DpdkRoundTripper}), once as a node runs by default (the idle strategy asked for,
  * backoff, nothing pinned) and once under the C baseline's conditions (the echo node's poller busy-spinning on the
- * C server's CPU, the caller pinned to the C client's). Those rows get a second ratio, against the C baseline.
- * Without DPDK the output says why those rows are missing.
+ * C server's CPU, the caller pinned to the C client's); then the same two rows over RUM's own memif driver
+ * ({@code MemifMedium}, both JVMs). Those rows get a second ratio, against the C baseline. Without DPDK the output
+ * says why those rows are missing.
  *
- * <p>The C baseline runs before, between and after the two RUM row sets, and each RUM row is compared with the
+ * <p>The C baseline runs before, between and after the four RUM row sets, and each RUM row is compared with the
  * mean of the C runs on either side of it: this host runs the same C ping-pong at two speeds, minutes apart (its
  * two vCPUs are sometimes close on the host, sometimes far: 0.2-0.3 µs against 1.3-1.4 µs at 64 B), so a ratio
  * against a C figure taken at another time can be off by 4×. A row whose two C runs differ by more than
@@ -104,8 +105,9 @@ final class TransportBench
     }
 
     /**
-     * The DPDK memif rows: the raw C baseline, then RUM between two JVMs with each idle strategy. EAL can start
-     * once per JVM, so a reference to it is held from the first RUM row to the end.
+     * The memif rows: the raw C baseline, then RUM between two JVMs over DPDK's memif PMD and over RUM's own memif
+     * driver, each as a node runs by default and pinned like C, with C runs between. EAL can start once per JVM, so a
+     * reference to it is held from the first DPDK row to the end.
      */
     private void measureMemif(final List<Row> rows, final List<Rate> rates, final List<String> notes)
     {
@@ -124,53 +126,32 @@ final class TransportBench
         // Two RUM rows. The first as a node runs by default: the idle strategy asked for (backoff), nothing pinned.
         // The second under the C baseline's conditions: the echo node's poller busy-spins pinned to the C server's
         // CPU and the calling thread here is pinned to the C client's, so the ratio compares protocol with protocol.
-        final int[] cpus = MemifPingPong.twoCpus();
-        final String pinned = "spin, pinned";
-        Eal eal = null;
+        // EAL starts once per JVM: held from the first DPDK row to the end.
+        final Eal[] eal = new Eal[1];
         try
         {
-            progress("RUM DPDK memif, idle " + options.idle() + ": starting the echo node JVM");
-            final DpdkRoundTripper free = DpdkRoundTripper.start(options.idle(), -1, options.idle(),
-                TransportBench::progress);
-            eal = Eal.running().retain();
-            final int freeRows = rows.size();
-            final int freeRates = rates.size();
-            measure(free, options.idle(), true, rows, rates);
-            final String second = measureC(C_RUNS[1], rows, rates, notes, lost, placement);
-            between(rows, freeRows, rates, freeRates, first, second);
-            if (cpus[0] != cpus[1])
+            String before = first;
+            for (final boolean javaDriver : new boolean[] {false, true})
             {
-                progress("RUM DPDK memif, " + pinned + ": echo node poller on CPU " + cpus[0] + ", caller on CPU " +
-                    cpus[1]);
-                final int pinnedRows = rows.size();
-                final int pinnedRates = rates.size();
-                measureOnCpu(DpdkRoundTripper.start("spin", cpus[0], "backoff", TransportBench::progress), pinned,
-                    cpus[1], rows, rates);
-                final String third = measureC(C_RUNS[2], rows, rates, notes, lost, placement);
-                between(rows, pinnedRows, rates, pinnedRates, second, third);
-                notes.add("RUM DPDK memif, " + pinned + ": the echo node's poller busy-spins pinned to CPU " + cpus[0] +
-                    " and the calling thread here is pinned to CPU " + cpus[1] + ", as the C baseline's server and " +
-                    "client are; this JVM's poller (backoff) parks while the caller runs the duty cycle.");
-            }
-            else
-            {
-                notes.add("RUM DPDK memif pinned: not run, this process may use one CPU only.");
+                before = measureDriver(javaDriver, before, rows, rates, notes, lost, placement, eal);
             }
             notes.add("RUM DPDK memif: this JVM is the client (memif client), a child JVM running " +
                 "io.rum.bench.DpdkEchoNode the server (memif server). Unpinned rows: EAL maps its lcore to every " +
                 "allowed CPU and the scheduler places the threads. A caller waiting for its call runs the duty " +
                 "cycle itself while this JVM's poller parks. heap B/call counts this JVM only.");
+            notes.add("RUM memif: the same two JVMs and echo node (--driver=java), both ends on RUM's own memif " +
+                "driver (io.rum.net.memif.MemifMedium: memif's rings read and written from Java, no DPDK).");
         }
         catch (final RuntimeException ex)
         {
-            progress("RUM DPDK memif failed: " + ex.getMessage());
-            notes.add("RUM over DPDK memif failed: " + ex.getMessage() + ".");
+            progress("RUM memif failed: " + ex.getMessage());
+            notes.add("RUM over memif failed: " + ex.getMessage() + ".");
         }
         finally
         {
-            if (null != eal)
+            if (null != eal[0])
             {
-                eal.close();
+                eal[0].close();
             }
         }
         if (null != placement[0])
@@ -182,8 +163,56 @@ final class TransportBench
         }
     }
 
-    /** The C baseline runs, in order: before the RUM memif rows, between the two sets, after them. */
-    private static final String[] C_RUNS = {"busy poll, run 1", "busy poll, run 2", "busy poll, run 3"};
+    /**
+     * Two RUM rows over one memif driver, each between two C runs. The first as a node runs by default: the idle
+     * strategy asked for (backoff), nothing pinned. The second under the C baseline's conditions: the echo node's
+     * poller busy-spins pinned to the C server's CPU and the calling thread here is pinned to the C client's, so the
+     * ratio compares protocol with protocol.
+     *
+     * @param eal   where to hold EAL once the first DPDK row started it.
+     * @return the label of the last C run.
+     */
+    private String measureDriver(
+        final boolean javaDriver, final String first, final List<Row> rows, final List<Rate> rates,
+        final List<String> notes, final long[] lost, final String[] placement, final Eal[] eal)
+    {
+        final String kind = javaDriver ? "RUM memif" : "RUM DPDK memif";
+        final int run = javaDriver ? 3 : 1;
+        final int[] cpus = MemifPingPong.twoCpus();
+        final String pinned = "spin, pinned";
+        progress(kind + ", idle " + options.idle() + ": starting the echo node JVM");
+        final DpdkRoundTripper free = DpdkRoundTripper.start(javaDriver, options.idle(), -1, options.idle(),
+            TransportBench::progress);
+        if (!javaDriver && null == eal[0])
+        {
+            eal[0] = Eal.running().retain();
+        }
+        final int freeRows = rows.size();
+        final int freeRates = rates.size();
+        measure(free, options.idle(), true, rows, rates);
+        final String second = measureC(C_RUNS[run], rows, rates, notes, lost, placement);
+        between(rows, freeRows, rates, freeRates, first, second);
+        if (cpus[0] == cpus[1])
+        {
+            notes.add(kind + " pinned: not run, this process may use one CPU only.");
+            return second;
+        }
+        progress(kind + ", " + pinned + ": echo node poller on CPU " + cpus[0] + ", caller on CPU " + cpus[1]);
+        final int pinnedRows = rows.size();
+        final int pinnedRates = rates.size();
+        measureOnCpu(DpdkRoundTripper.start(javaDriver, "spin", cpus[0], "backoff", TransportBench::progress),
+            pinned, cpus[1], rows, rates);
+        final String third = measureC(C_RUNS[run + 1], rows, rates, notes, lost, placement);
+        between(rows, pinnedRows, rates, pinnedRates, second, third);
+        notes.add(kind + ", " + pinned + ": the echo node's poller busy-spins pinned to CPU " + cpus[0] +
+            " and the calling thread here is pinned to CPU " + cpus[1] + ", as the C baseline's server and " +
+            "client are; this JVM's poller (backoff) parks while the caller runs the duty cycle.");
+        return third;
+    }
+
+    /** The C baseline runs, in order: before the RUM memif rows, between each two sets, after them. */
+    private static final String[] C_RUNS = {
+        "busy poll, run 1", "busy poll, run 2", "busy poll, run 3", "busy poll, run 4", "busy poll, run 5"};
 
     /**
      * One run of the C baseline, its rows labelled {@code label}.
@@ -360,7 +389,7 @@ final class TransportBench
         }
         if (rows.stream().anyMatch(r -> r.memif() && !r.transport().equals(RAW_MEMIF)))
         {
-            sb.append("\nDPDK memif p50 against the baselines (goal: ≤ 2× raw C memif and ≤ 0.2× UDP loopback). ");
+            sb.append("\nmemif p50 against the baselines (goal: ≤ 2× raw C memif and ≤ 0.2× UDP loopback). ");
             sb.append("The C figure is the mean of the C runs just before and after the row.\n\n");
             sb.append("| transport | idle | size | p50 | C p50 before / after | × raw C memif | × raw UDP | × RUM UDP |\n");
             sb.append("|---|---|---:|---:|---:|---:|---:|---:|\n");

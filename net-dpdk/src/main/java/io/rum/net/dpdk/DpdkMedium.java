@@ -5,9 +5,8 @@ import io.rum.net.dpdk.DpdkShim.Calls;
 import io.rum.net.frame.FrameHeaderFlyweight;
 import io.rum.net.medium.FrameHandler;
 import io.rum.net.medium.GatheringMedium;
+import io.rum.net.medium.MacPeerTable;
 import org.agrona.DirectBuffer;
-import org.agrona.collections.Int2IntHashMap;
-import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.foreign.Arena;
@@ -70,7 +69,6 @@ public final class DpdkMedium implements GatheringMedium
     /** The longest a poll waits in C for its first frame, whatever it is asked: the downcall is critical. */
     public static final long MAX_POLL_WAIT_NS = TimeUnit.MICROSECONDS.toNanos(100);
     private static final long LINK_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(LINK_CHECK_INTERVAL_MS);
-    private static final long NO_MAC = -1;
     private static final int HEADROOM = 128;
     private static final long MEMIF_SETTLE_MS = 20;
     private static final AtomicLong POOLS = new AtomicLong();
@@ -113,12 +111,7 @@ public final class DpdkMedium implements GatheringMedium
     private final SegmentOf frames = new SegmentOf();
     private final SegmentOf payloads = new SegmentOf();
 
-    // Peers.
-    private final long[] peerMacs;
-    private final Long2LongHashMap peerByMac;
-    private final Int2IntHashMap peerByNode = new Int2IntHashMap(NO_ROUTE);
-    private final int configuredPeers;
-    private int nextLearned;
+    private final MacPeerTable peers;
 
     private boolean linkUp;
     private static final long NEVER = Long.MIN_VALUE;
@@ -173,23 +166,7 @@ public final class DpdkMedium implements GatheringMedium
         EthernetFrameDescriptor.putMac(headerView, SRC_MAC_OFFSET, mac.value());
         headerView.putShort(ETHER_TYPE_OFFSET, (short)ETHER_TYPE, ORDER);
 
-        this.peerMacs = new long[maxPeers];
-        java.util.Arrays.fill(peerMacs, NO_MAC);
-        this.peerByMac = new Long2LongHashMap(maxPeers * 2, 0.65f, NO_ROUTE);
-        int peer = 0;
-        for (final Map.Entry<Integer, MacAddress> route : routes.entrySet())
-        {
-            final long peerMac = route.getValue().value();
-            if (peerByMac.get(peerMac) == NO_ROUTE)
-            {
-                peerMacs[peer] = peerMac;
-                peerByMac.put(peerMac, peer);
-                peer++;
-            }
-            peerByNode.put(route.getKey().intValue(), (int)peerByMac.get(peerMac));
-        }
-        this.configuredPeers = peer;
-        this.nextLearned = peer;
+        this.peers = new MacPeerTable(routes, maxPeers);
     }
 
     /**
@@ -407,7 +384,7 @@ public final class DpdkMedium implements GatheringMedium
     @Override
     public int resolve(final int nodeId)
     {
-        return peerByNode.get(nodeId);
+        return peers.resolve(nodeId);
     }
 
     /**
@@ -415,7 +392,7 @@ public final class DpdkMedium implements GatheringMedium
      */
     public MacAddress peerMac(final int peer)
     {
-        return peer >= 0 && peer < peerMacs.length && peerMacs[peer] != NO_MAC ? new MacAddress(peerMacs[peer]) : null;
+        return peers.peerMac(peer);
     }
 
     /**
@@ -455,7 +432,8 @@ public final class DpdkMedium implements GatheringMedium
         final int peer, final DirectBuffer head, final int headOffset, final int headLength, final DirectBuffer payload,
         final int payloadOffset, final int payloadLength, final int crcAt)
     {
-        if (peer < 0 || peer >= peerMacs.length || peerMacs[peer] == NO_MAC)
+        final long peerMac = peers.macOf(peer);
+        if (peerMac == MacPeerTable.NO_MAC)
         {
             return NO_ROUTE;
         }
@@ -476,7 +454,7 @@ public final class DpdkMedium implements GatheringMedium
         {
             return BACK_PRESSURED;
         }
-        EthernetFrameDescriptor.putMac(headerView, 0, peerMacs[peer]);
+        EthernetFrameDescriptor.putMac(headerView, 0, peerMac);
         headerView.putShort(LENGTH_OFFSET, (short)length, ORDER);
         final int rc;
         try
@@ -688,7 +666,7 @@ public final class DpdkMedium implements GatheringMedium
             increment(runtFrames);
             return false;
         }
-        final int peer = peerFor(EthernetFrameDescriptor.getMac(receiveView, SRC_MAC_OFFSET));
+        final int peer = peers.peerFor(EthernetFrameDescriptor.getMac(receiveView, SRC_MAC_OFFSET));
         if (checked)
         {
             handler.onCheckedFrame(peer, receiveView, HEADER_LENGTH, length);
@@ -712,27 +690,6 @@ public final class DpdkMedium implements GatheringMedium
             }
         }
         return false;
-    }
-
-    private int peerFor(final long sourceMac)
-    {
-        final long known = peerByMac.get(sourceMac);
-        if (known != NO_ROUTE)
-        {
-            return (int)known;
-        }
-        if (nextLearned == peerMacs.length)
-        {
-            nextLearned = configuredPeers;
-        }
-        final int peer = nextLearned++;
-        if (peerMacs[peer] != NO_MAC)
-        {
-            peerByMac.remove(peerMacs[peer]);
-        }
-        peerMacs[peer] = sourceMac;
-        peerByMac.put(sourceMac, peer);
-        return peer;
     }
 
     /**

@@ -2,6 +2,8 @@ package io.rum.net.dpdk;
 
 import io.rum.net.config.MacAddress;
 import io.rum.net.medium.Medium;
+import io.rum.net.memif.MemifConfig;
+import io.rum.net.memif.MemifMedium;
 import io.rum.net.transport.InjectingMedium;
 import io.rum.net.transport.MediumSpecs;
 import io.rum.net.transport.RemoteServerNode;
@@ -44,7 +46,28 @@ public final class DpdkTestNetwork implements TestNetwork
 {
     public enum Kind
     {
-        MEMIF, AF_PACKET, TAP
+        MEMIF, AF_PACKET, TAP,
+        /** memif, both ends on RUM's own driver ({@code MemifMedium}): no DPDK in either process. */
+        MEMIF_JAVA,
+        /** memif, this JVM's client on RUM's driver, the server on DPDK's memif PMD. */
+        MEMIF_JAVA_CLIENT,
+        /** memif, this JVM's client on DPDK's memif PMD, the server on RUM's driver. */
+        MEMIF_JAVA_SERVER;
+
+        boolean memif()
+        {
+            return this == MEMIF || this == MEMIF_JAVA || this == MEMIF_JAVA_CLIENT || this == MEMIF_JAVA_SERVER;
+        }
+
+        boolean javaClient()
+        {
+            return this == MEMIF_JAVA || this == MEMIF_JAVA_CLIENT;
+        }
+
+        boolean javaServer()
+        {
+            return this == MEMIF_JAVA || this == MEMIF_JAVA_SERVER;
+        }
     }
 
     static final int CLIENT = 1;
@@ -66,6 +89,7 @@ public final class DpdkTestNetwork implements TestNetwork
     private final Thread cleanupHook;
     private InjectingMedium client;
     private DpdkMedium clientPort;
+    private MemifMedium clientMemif;
 
     public DpdkTestNetwork(final Kind kind)
     {
@@ -81,7 +105,7 @@ public final class DpdkTestNetwork implements TestNetwork
         this.kind = kind;
         final long pid = ProcessHandle.current().pid();
         final int n = SEQUENCE.incrementAndGet();
-        if (kind == Kind.MEMIF)
+        if (kind.memif())
         {
             socket = Path.of(System.getProperty("java.io.tmpdir"), "rum-memif-" + pid + "-" + n + ".sock");
             final String common = ",id=0,socket=" + socket + ",socket-abstract=no,bsize=10240";
@@ -176,6 +200,10 @@ public final class DpdkTestNetwork implements TestNetwork
      */
     public List<String> serverSpec()
     {
+        if (kind.javaServer())
+        {
+            return List.of("memif", serverVdev, SERVER_MAC.toString(), CLIENT + "@" + CLIENT_MAC);
+        }
         return List.of("dpdk", Integer.toString(MEMORY_MB), serverVdev,
             kind == Kind.AF_PACKET ? "-" : SERVER_MAC.toString(), CLIENT + "@" + CLIENT_MAC);
     }
@@ -186,6 +214,14 @@ public final class DpdkTestNetwork implements TestNetwork
         if (nodeId != CLIENT)
         {
             throw new IllegalArgumentException("only the client runs in this JVM, not node " + nodeId);
+        }
+        if (kind.javaClient())
+        {
+            clientMemif = new MemifMedium(MemifConfig.parse(clientVdev), CLIENT_MAC, Map.of(SERVER, SERVER_MAC),
+                MemifMedium.DEFAULT_MAX_PEERS, MemifMedium.DEFAULT_MAX_FRAME_LENGTH, MemifMedium.DEFAULT_MAX_LINKS);
+            final MemifMedium memif = clientMemif;
+            client = new InjectingMedium(memif, () -> System.out.println("  client " + memif));
+            return client;
         }
         DpdkConfig config = DpdkConfig.ofVdev(clientVdev);
         if (kind != Kind.AF_PACKET)
@@ -216,6 +252,10 @@ public final class DpdkTestNetwork implements TestNetwork
     @Override
     public int maxFrameLength()
     {
+        if (kind.javaClient() || kind.javaServer())
+        {
+            return MemifMedium.DEFAULT_MAX_FRAME_LENGTH;
+        }
         return null != clientPort ? clientPort.maxFrameLength() :
             kind == Kind.TAP ? TAP_MAX_FRAME_LENGTH : DpdkConfig.DEFAULT_MAX_FRAME_LENGTH;
     }

@@ -6,6 +6,8 @@ import io.rum.net.dpdk.DpdkMedium;
 import io.rum.net.dpdk.Eal;
 import io.rum.net.medium.Medium;
 import io.rum.net.medium.UdpMedium;
+import io.rum.net.memif.MemifConfig;
+import io.rum.net.memif.MemifMedium;
 
 import java.net.InetSocketAddress;
 import java.util.HashMap;
@@ -16,6 +18,7 @@ import java.util.Map;
  * Media described by command-line words, so a child process can build the same medium a test describes:
  * <ul>
  * <li>{@code udp <maxFrameLength> <selfId>=<host>:<port> [<id>=<host>:<port> ...]}</li>
+ * <li>{@code memif <vdev> <mac or -> [<id>@<mac> ...]}: RUM's own memif driver, no DPDK.</li>
  * <li>{@code dpdk <memoryMb> <vdev> <mac or -> [<id>@<mac> ...]}: EAL starts on first use and stays up for the
  * life of the process (it can start only once), so a node can be stopped and started again.</li>
  * </ul>
@@ -40,6 +43,12 @@ public final class MediumSpecs
             }
             return new UdpMedium(self, routes, maxFrameLength, UdpMedium.DEFAULT_MAX_PEERS);
         }
+        if (words.length >= 3 && words[0].equals("memif"))
+        {
+            return new MemifMedium(MemifConfig.parse(words[1]), words[2].equals("-") ? null :
+                MacAddress.parse(words[2]), macRoutes(words, 3), MemifMedium.DEFAULT_MAX_PEERS,
+                MemifMedium.DEFAULT_MAX_FRAME_LENGTH, MemifMedium.DEFAULT_MAX_LINKS);
+        }
         if (words.length >= 4 && words[0].equals("dpdk"))
         {
             final int memoryMb = Integer.parseInt(words[1]);
@@ -48,15 +57,22 @@ public final class MediumSpecs
             {
                 config = config.withMac(MacAddress.parse(words[3]));
             }
-            final Map<Integer, MacAddress> routes = new HashMap<>();
-            for (int i = 4; i < words.length; i++)
-            {
-                final int at = words[i].indexOf('@');
-                routes.put(Integer.parseInt(words[i].substring(0, at)), MacAddress.parse(words[i].substring(at + 1)));
-            }
-            return DpdkMedium.open(eal(config.vdev(), memoryMb), config, routes, DpdkMedium.DEFAULT_MAX_PEERS);
+            return DpdkMedium.open(eal(config.vdev(), memoryMb), config, macRoutes(words, 4),
+                DpdkMedium.DEFAULT_MAX_PEERS);
         }
         throw new IllegalArgumentException("unknown medium spec: " + String.join(" ", words));
+    }
+
+    /** {@code <id>@<mac>} words from {@code from} on. */
+    private static Map<Integer, MacAddress> macRoutes(final String[] words, final int from)
+    {
+        final Map<Integer, MacAddress> routes = new HashMap<>();
+        for (int i = from; i < words.length; i++)
+        {
+            final int at = words[i].indexOf('@');
+            routes.put(Integer.parseInt(words[i].substring(0, at)), MacAddress.parse(words[i].substring(at + 1)));
+        }
+        return routes;
     }
 
     private static Eal eal;

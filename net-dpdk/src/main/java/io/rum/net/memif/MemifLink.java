@@ -1,0 +1,922 @@
+package io.rum.net.memif;
+
+import io.rum.net.medium.Medium;
+import io.rum.net.os.Posix;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.TimeUnit;
+
+import static io.rum.net.memif.MemifCounters.increment;
+
+/**
+ * One memif interface: its control connection, its handshake, its shared memory and its two rings (one each way).
+ * A client link creates and owns the memory; a server link maps what its client hands over and checks every
+ * descriptor the client writes before it touches the buffer behind it.
+ *
+ * <p>Handshake (memif 2.0, lock step): the server sends HELLO; the client answers INIT, ADD_REGION, ADD_RING (client
+ * to server), ADD_RING (server to client) and CONNECT, each after the server's ACK of the one before; the server
+ * answers CONNECT with CONNECTED. Either side may send DISCONNECT with a reason at any time; the link is then down for
+ * good, and a client medium makes a new one.
+ *
+ * <p>Data: frames of up to {@code bsize} bytes take one descriptor; longer ones a chain ({@code NEXT}). Both sides
+ * poll: each masks interrupts on the ring it receives from, so a sender signals the eventfd only for a peer that asked
+ * to be woken (libmemif in interrupt mode), and a DPDK or RUM peer costs no system call per frame.
+ *
+ * <p>Used by the medium's poller only: no locks. All waits are bounded (the handshake by {@link #HANDSHAKE_TIMEOUT_NS}).
+ */
+final class MemifLink implements AutoCloseable
+{
+    /** Delivers a frame read from a ring, in place: valid only during the call. */
+    interface Receiver
+    {
+        void frame(MemifLink link, UnsafeBuffer buffer, int offset, int length);
+    }
+
+    /** A server's question: is this interface id connected on another link already? */
+    interface IdRegistry
+    {
+        boolean inUse(long id, MemifLink asking);
+    }
+
+    static final long HANDSHAKE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(2);
+    /** Regions a server takes from one client: DPDK's copy mode hands over one, its zero-copy mode a few more. */
+    static final int MAX_REGIONS = 16;
+    private static final int MESSAGES_PER_CONTROL_POLL = 8;
+
+    private static final int HANDSHAKE = 0;
+    private static final int UP = 1;
+    private static final int DOWN = 2;
+
+    private static final int AWAIT_HELLO = -1;
+    private static final int STEP_INIT = 0;
+    private static final int STEP_REGION = 1;
+    private static final int STEP_RING_TO_SERVER = 2;
+    private static final int STEP_RING_TO_CLIENT = 3;
+    private static final int STEP_CONNECT = 4;
+    private static final int AWAIT_INIT = 10;
+    private static final int AWAIT_SETUP = 11;
+
+    private final MemifConfig config;
+    private final boolean client;
+    private final int index;
+    private final String localName;
+    private final MemifCounters counters;
+    private final MemifSocket socket;
+    private final long handshakeDeadlineNs;
+    private final UnsafeBuffer assembly;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment one = arena.allocate(ValueLayout.JAVA_LONG).fill((byte)0);
+
+    private int state = HANDSHAKE;
+    private int step;
+    private String downReason = "";
+    private long peerId = -1;
+    private String peerName = "";
+
+    private final MemifRegion[] regions = new MemifRegion[MAX_REGIONS];
+    private int regionCount;
+    private MemifRing toServer;
+    private MemifRing toClient;
+    private int toServerEventFd = -1;
+    private int toClientEventFd = -1;
+    private int log2RingSize;
+    private int ringBytes;
+
+    // The data path: tx is the ring this side fills, rx the one it drains; the cursors are this side's own counters.
+    private MemifRing tx;
+    private MemifRing rx;
+    private int txEventFd = -1;
+    private int txCursor;
+    private int rxCursor;
+    private int rxGiven;
+    private int ringSize;
+    private int bufferSize;
+    private int bufferStart;
+
+    private MemifLink(
+        final MemifConfig config, final boolean client, final int index, final String localName, final MemifSocket socket,
+        final MemifCounters counters, final int maxWireLength, final long nowNs)
+    {
+        this.config = config;
+        this.client = client;
+        this.index = index;
+        this.localName = localName;
+        this.socket = socket;
+        this.counters = counters;
+        this.handshakeDeadlineNs = nowNs + HANDSHAKE_TIMEOUT_NS;
+        this.assembly = new UnsafeBuffer(new byte[maxWireLength]);
+        one.set(ValueLayout.JAVA_LONG, 0, 1L);
+    }
+
+    /** A client link on a socket just connected: waits for the server's HELLO. */
+    static MemifLink client(
+        final MemifConfig config, final int index, final String localName, final int fd, final MemifCounters counters,
+        final int maxWireLength, final long nowNs)
+    {
+        final MemifLink link = new MemifLink(
+            config, true, index, localName, new MemifSocket(fd), counters, maxWireLength, nowNs);
+        link.step = AWAIT_HELLO;
+        return link;
+    }
+
+    /** A server link on a socket just accepted: says HELLO and waits for INIT. */
+    static MemifLink server(
+        final MemifConfig config, final int index, final String localName, final int fd, final MemifCounters counters,
+        final int maxWireLength, final long nowNs)
+    {
+        final MemifLink link = new MemifLink(
+            config, false, index, localName, new MemifSocket(fd), counters, maxWireLength, nowNs);
+        link.step = AWAIT_INIT;
+        link.socket.message().hello(localName, MAX_REGIONS - 1, 0, MemifConfig.MAX_LOG2_RING_SIZE);
+        link.sendControl(-1);
+        return link;
+    }
+
+    int index()
+    {
+        return index;
+    }
+
+    boolean isUp()
+    {
+        return state == UP;
+    }
+
+    boolean isDown()
+    {
+        return state == DOWN;
+    }
+
+    String downReason()
+    {
+        return downReason;
+    }
+
+    long peerId()
+    {
+        return peerId;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- control
+
+    /**
+     * Handles what waits on the control socket (a few messages at most) and the handshake's deadline.
+     *
+     * @return whether anything happened (a message, or the link went down).
+     */
+    boolean control(final long nowNs, final IdRegistry ids)
+    {
+        boolean worked = false;
+        for (int i = 0; i < MESSAGES_PER_CONTROL_POLL && state != DOWN; i++)
+        {
+            final long received = socket.receive();
+            if (received == -Posix.EAGAIN || received == -Posix.EINTR)
+            {
+                break;
+            }
+            worked = true;
+            if (received == 0)
+            {
+                down("peer closed the control connection");
+            }
+            else if (received < 0)
+            {
+                increment(counters.controlErrors);
+                down("control socket: " + Posix.describe((int)-received));
+            }
+            else if (received != MemifMessage.LENGTH)
+            {
+                increment(counters.controlErrors);
+                refuse("Invalid message size");
+            }
+            else
+            {
+                onMessage(socket.message(), ids);
+            }
+        }
+        if (state == HANDSHAKE && nowNs - handshakeDeadlineNs > 0)
+        {
+            refuse("Handshake timed out");
+            worked = true;
+        }
+        return worked;
+    }
+
+    private void onMessage(final MemifMessage message, final IdRegistry ids)
+    {
+        final int type = message.type();
+        if (type == MemifMessage.DISCONNECT)
+        {
+            down("peer disconnected: " + message.disconnectReason());
+            return;
+        }
+        if (client)
+        {
+            switch (type)
+            {
+                case MemifMessage.HELLO -> onHello(message);
+                case MemifMessage.ACK -> onAck();
+                case MemifMessage.CONNECTED -> onConnected(message);
+                default -> unexpected(type);
+            }
+        }
+        else
+        {
+            switch (type)
+            {
+                case MemifMessage.INIT -> onInit(message, ids);
+                case MemifMessage.ADD_REGION -> onAddRegion(message);
+                case MemifMessage.ADD_RING -> onAddRing(message);
+                case MemifMessage.CONNECT -> onConnect(message);
+                default -> unexpected(type);
+            }
+        }
+    }
+
+    private void unexpected(final int type)
+    {
+        increment(counters.controlErrors);
+        refuse("Unexpected message " + MemifMessage.typeName(type));
+    }
+
+    // Client side.
+
+    private void onHello(final MemifMessage hello)
+    {
+        if (step != AWAIT_HELLO)
+        {
+            unexpected(MemifMessage.HELLO);
+            return;
+        }
+        peerName = hello.helloName();
+        if (hello.helloMinVersion() > MemifMessage.VERSION || hello.helloMaxVersion() < MemifMessage.VERSION)
+        {
+            refuse("Incompatible memif version");
+            return;
+        }
+        log2RingSize = Math.min(config.log2RingSize(), hello.helloMaxLog2RingSize());
+        if (log2RingSize < 1)
+        {
+            refuse("Ring size too small");
+            return;
+        }
+        ringSize = 1 << log2RingSize;
+        bufferSize = config.bufferSize();
+        ringBytes = MemifRing.bytes(log2RingSize);
+        bufferStart = 2 * ringBytes;
+        final int size = bufferStart + 2 * ringSize * bufferSize;
+        final MemifRegion region;
+        try
+        {
+            region = MemifRegion.create("rum-memif-" + config.name(), size);
+        }
+        catch (final IllegalStateException ex)
+        {
+            increment(counters.controlErrors);
+            refuse("Client could not create its region");
+            downReason = ex.getMessage();
+            return;
+        }
+        regions[0] = region;
+        regionCount = 1;
+        toServer = new MemifRing(region.memory(), 0, log2RingSize);
+        toClient = new MemifRing(region.memory(), ringBytes, log2RingSize);
+        for (final MemifRing ring : new MemifRing[] {toServer, toClient})
+        {
+            ring.resetCounters();
+            ring.cookie(MemifRing.COOKIE);
+            ring.flags(0);
+        }
+        for (int slot = 0; slot < ringSize; slot++)
+        {
+            toServer.descBuffer(slot, 0, bufferOffset(slot, false), bufferSize);
+            toClient.descBuffer(slot, 0, bufferOffset(slot, true), bufferSize);
+        }
+        toServerEventFd = Posix.eventfd();
+        toClientEventFd = Posix.eventfd();
+        if (toServerEventFd < 0 || toClientEventFd < 0)
+        {
+            increment(counters.controlErrors);
+            refuse("Client could not create its eventfds");
+            return;
+        }
+        step = STEP_INIT;
+        sendStep();
+    }
+
+    /** Where a ring slot's buffer lies in the client's region: DPDK's layout (all to-server buffers first). */
+    private int bufferOffset(final int counter, final boolean serverToClient)
+    {
+        return bufferStart + ((serverToClient ? ringSize : 0) + (counter & (ringSize - 1))) * bufferSize;
+    }
+
+    private void sendStep()
+    {
+        final MemifMessage message = socket.message();
+        int passFd = -1;
+        switch (step)
+        {
+            case STEP_INIT -> message.init(config.id(), config.secret(), localName);
+            case STEP_REGION ->
+            {
+                message.addRegion(0, regions[0].size());
+                passFd = regions[0].fd();
+            }
+            case STEP_RING_TO_SERVER ->
+            {
+                message.addRing(true, 0, 0, 0, log2RingSize);
+                passFd = toServerEventFd;
+            }
+            case STEP_RING_TO_CLIENT ->
+            {
+                message.addRing(false, 0, 0, ringBytes, log2RingSize);
+                passFd = toClientEventFd;
+            }
+            case STEP_CONNECT -> message.connect(MemifMessage.CONNECT, config.name());
+            default -> throw new IllegalStateException("no step " + step);
+        }
+        sendControl(passFd);
+    }
+
+    private void onAck()
+    {
+        if (step < STEP_INIT || step >= STEP_CONNECT)
+        {
+            unexpected(MemifMessage.ACK);
+            return;
+        }
+        step++;
+        sendStep();
+    }
+
+    private void onConnected(final MemifMessage connected)
+    {
+        if (step != STEP_CONNECT)
+        {
+            unexpected(MemifMessage.CONNECTED);
+            return;
+        }
+        peerName = peerName + "/" + connected.interfaceName();
+        toServer.resetCounters();
+        toClient.resetCounters();
+        // We poll the ring we receive from: the server need not signal us.
+        toClient.flags(MemifRing.FLAG_MASK_INT);
+        tx = toServer;
+        rx = toClient;
+        txEventFd = toServerEventFd;
+        txCursor = 0;
+        rxCursor = 0;
+        // Hand the server every buffer of the ring it fills.
+        rxGiven = ringSize;
+        toClient.headRelease(ringSize);
+        up();
+    }
+
+    // Server side.
+
+    private void onInit(final MemifMessage init, final IdRegistry ids)
+    {
+        if (step != AWAIT_INIT)
+        {
+            unexpected(MemifMessage.INIT);
+            return;
+        }
+        peerName = init.initName();
+        if (init.initVersion() != MemifMessage.VERSION)
+        {
+            refuse("Incompatible memif version");
+        }
+        else if (init.initMode() != MemifMessage.MODE_ETHERNET)
+        {
+            refuse("Only ethernet mode supported");
+        }
+        else if (!config.secret().isEmpty() && !config.secret().equals(init.initSecret()))
+        {
+            refuse(init.initSecret().isEmpty() ? "Secret required" : "Incorrect secret");
+        }
+        else if (ids.inUse(init.initId(), this))
+        {
+            refuse("Already connected");
+        }
+        else
+        {
+            peerId = init.initId();
+            step = AWAIT_SETUP;
+            ack();
+        }
+    }
+
+    private void onAddRegion(final MemifMessage message)
+    {
+        final int fd = socket.takeReceivedFd();
+        if (step != AWAIT_SETUP)
+        {
+            Posix.close(fd);
+            unexpected(MemifMessage.ADD_REGION);
+            return;
+        }
+        if (fd < 0)
+        {
+            refuse("Missing region fd");
+            return;
+        }
+        if (message.regionIndex() != regionCount || regionCount == MAX_REGIONS)
+        {
+            Posix.close(fd);
+            refuse("Invalid region index");
+            return;
+        }
+        final String[] why = new String[1];
+        final MemifRegion region = MemifRegion.map(fd, message.regionSize(), why);
+        if (null == region)
+        {
+            refuse("Bad region: " + why[0]);
+            return;
+        }
+        regions[regionCount++] = region;
+        ack();
+    }
+
+    private void onAddRing(final MemifMessage message)
+    {
+        final int fd = socket.takeReceivedFd();
+        if (step != AWAIT_SETUP)
+        {
+            Posix.close(fd);
+            unexpected(MemifMessage.ADD_RING);
+            return;
+        }
+        if (fd < 0)
+        {
+            refuse("Missing interrupt fd");
+            return;
+        }
+        final boolean toServerRing = message.ringClientToServer();
+        final int log2 = message.ringLog2Size();
+        final int region = message.ringRegion();
+        final long offset = message.ringOffset();
+        String problem = null;
+        if (message.ringIndex() != 0 || (toServerRing ? toServer : toClient) != null)
+        {
+            problem = "Invalid ring index";
+        }
+        else if (log2 < 1 || log2 > MemifConfig.MAX_LOG2_RING_SIZE || (log2RingSize != 0 && log2 != log2RingSize))
+        {
+            problem = "Invalid ring size";
+        }
+        else if (message.ringPrivateHeaderSize() != 0)
+        {
+            problem = "Private headers not supported";
+        }
+        else if (region >= regionCount || !regions[region].contains(offset, MemifRing.bytes(log2)))
+        {
+            problem = "Ring outside its region";
+        }
+        if (null != problem)
+        {
+            Posix.close(fd);
+            refuse(problem);
+            return;
+        }
+        log2RingSize = log2;
+        final MemifRing ring = new MemifRing(regions[region].memory(), (int)offset, log2);
+        if (toServerRing)
+        {
+            toServer = ring;
+            toServerEventFd = fd;
+        }
+        else
+        {
+            toClient = ring;
+            toClientEventFd = fd;
+        }
+        ack();
+    }
+
+    private void onConnect(final MemifMessage connect)
+    {
+        if (step != AWAIT_SETUP || null == toServer || null == toClient)
+        {
+            unexpected(MemifMessage.CONNECT);
+            return;
+        }
+        if (toServer.cookie() != MemifRing.COOKIE || toClient.cookie() != MemifRing.COOKIE)
+        {
+            refuse("Wrong ring");
+            return;
+        }
+        peerName = peerName + "/" + connect.interfaceName();
+        ringSize = 1 << log2RingSize;
+        toServer.resetCounters();
+        toClient.resetCounters();
+        toServer.flags(MemifRing.FLAG_MASK_INT);
+        tx = toClient;
+        rx = toServer;
+        txEventFd = toClientEventFd;
+        txCursor = 0;
+        rxCursor = 0;
+        socket.message().connect(MemifMessage.CONNECTED, config.name());
+        if (sendControl(-1))
+        {
+            up();
+        }
+    }
+
+    private void ack()
+    {
+        socket.message().reset(MemifMessage.ACK);
+        sendControl(-1);
+    }
+
+    private void up()
+    {
+        state = UP;
+        increment(counters.connects);
+    }
+
+    /** Tells the peer why (best effort: it may be gone) and ends the link. */
+    private void refuse(final String reason)
+    {
+        if (state == HANDSHAKE)
+        {
+            increment(counters.refusedPeers);
+        }
+        socket.message().disconnect(0, reason);
+        socket.send(-1);
+        down(reason);
+    }
+
+    private boolean sendControl(final int passFd)
+    {
+        final int rc = socket.send(passFd);
+        if (rc < 0)
+        {
+            increment(counters.controlErrors);
+            down("control send failed: " + Posix.describe(-rc));
+            return false;
+        }
+        return true;
+    }
+
+    /** Ends the link: nothing more is sent or read on it; its memory is released by {@link #close()}. */
+    void down(final String reason)
+    {
+        if (state != DOWN)
+        {
+            state = DOWN;
+            downReason = reason;
+            increment(counters.disconnects);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- data
+
+    /**
+     * Copies a frame, given in up to three parts, into the ring this side fills, and publishes it.
+     *
+     * @return {@code Medium.SENT}, {@code BACK_PRESSURED} (no room) or {@code FAILED} (a bad descriptor).
+     */
+    int transmit(
+        final DirectBuffer first, final int firstLength, final DirectBuffer head, final int headOffset,
+        final int headLength, final DirectBuffer payload, final int payloadOffset, final int payloadLength)
+    {
+        if (txFree == 0)
+        {
+            txFree = freeSlots();
+        }
+        if (txFree == 0)
+        {
+            increment(counters.txRingFull);
+            return Medium.BACK_PRESSURED;
+        }
+        cursor = txCursor;
+        limit = txCursor + txFree;
+        if (!openSlot())
+        {
+            return Medium.FAILED;
+        }
+        final int rc = copy(first, 0, firstLength) && copy(head, headOffset, headLength) &&
+            copy(payload, payloadOffset, payloadLength) ? closeFrame() : NO_ROOM;
+        if (rc != Medium.SENT)
+        {
+            if (rc == NO_ROOM)
+            {
+                increment(counters.txRingFull);
+                return Medium.BACK_PRESSURED;
+            }
+            return rc;
+        }
+        increment(counters.framesSent);
+        if ((tx.flags() & MemifRing.FLAG_MASK_INT) == 0 && txEventFd >= 0)
+        {
+            Posix.write(txEventFd, one, Long.BYTES);
+            increment(counters.interruptsSent);
+        }
+        return Medium.SENT;
+    }
+
+    private static final int NO_ROOM = Integer.MIN_VALUE;
+
+    /**
+     * Slots free from {@link #txCursor} on, as of the last look at the peer's counter. A lower bound (the peer only
+     * frees more), so a send reads the peer's cache line only when these run out, not on every frame.
+     */
+    private int txFree;
+
+    /** @return the slots free from {@link #txCursor} on, read from the peer's counter now. */
+    private int freeSlots()
+    {
+        final int free = client ? ringSize - ((txCursor - tx.tailAcquire()) & 0xFFFF) :
+            (tx.headAcquire() - txCursor) & 0xFFFF;
+        if (free > ringSize)
+        {
+            increment(counters.badDescriptors);
+            down("peer published more slots than its ring has");
+            return 0;
+        }
+        return free;
+    }
+
+    // The slot being filled by transmit(): its counter, where its buffer lies, its room and what is used of it.
+    private int cursor;
+    private int limit;
+    private UnsafeBuffer slotMemory;
+    private int slotOffset;
+    private int slotRoom;
+    private int slotUsed;
+
+    /** Finds the buffer behind the slot at {@link #cursor}: ours (client) or the client's, checked (server). */
+    private boolean openSlot()
+    {
+        slotUsed = 0;
+        if (client)
+        {
+            slotMemory = regions[0].memory();
+            slotOffset = bufferOffset(cursor, false);
+            slotRoom = bufferSize;
+            return true;
+        }
+        final int region = tx.descRegion(cursor);
+        final long offset = tx.descOffset(cursor);
+        final long room = tx.descLength(cursor);
+        if (region >= regionCount || room == 0 || !regions[region].contains(offset, room))
+        {
+            increment(counters.badDescriptors);
+            return false;
+        }
+        slotMemory = regions[region].memory();
+        slotOffset = (int)offset;
+        slotRoom = (int)room;
+        return true;
+    }
+
+    private boolean copy(final DirectBuffer source, final int offset, final int length)
+    {
+        int at = offset;
+        int left = length;
+        while (left > 0)
+        {
+            if (slotUsed == slotRoom)
+            {
+                finishSlot(MemifRing.DESC_FLAG_NEXT);
+                cursor++;
+                if (cursor - limit >= 0)
+                {
+                    // Out of the slots known free: ask the ring again before giving up.
+                    limit = txCursor + freeSlots();
+                }
+                if (cursor - limit >= 0 || !openSlot())
+                {
+                    return false;
+                }
+            }
+            final int n = Math.min(left, slotRoom - slotUsed);
+            slotMemory.putBytes(slotOffset + slotUsed, source, at, n);
+            slotUsed += n;
+            at += n;
+            left -= n;
+        }
+        return true;
+    }
+
+    private void finishSlot(final int flags)
+    {
+        if (client)
+        {
+            tx.descBuffer(cursor, 0, slotOffset, slotUsed);
+            tx.descFlags(cursor, flags);
+        }
+        else
+        {
+            tx.descLength(cursor, slotUsed);
+            tx.descFlags(cursor, flags);
+        }
+    }
+
+    private int closeFrame()
+    {
+        finishSlot(0);
+        cursor++;
+        txFree = limit - cursor;
+        txCursor = cursor & 0xFFFF;
+        if (client)
+        {
+            tx.headRelease(txCursor);
+        }
+        else
+        {
+            tx.tailRelease(txCursor);
+        }
+        return Medium.SENT;
+    }
+
+    /** @return whether the peer has published frames this side has not read: one load, for a waiting poll. */
+    boolean hasInput()
+    {
+        return state == UP && (client ? rx.tailAcquire() : rx.headAcquire()) != rxCursor;
+    }
+
+    /**
+     * Hands up to {@code limit} frames to the receiver, in place, then gives their slots back.
+     *
+     * @return frames handed over.
+     */
+    int receive(final Receiver receiver, final int limit)
+    {
+        final int last = client ? rx.tailAcquire() : rx.headAcquire();
+        if (last == rxCursor)
+        {
+            return 0;
+        }
+        if (((last - rxCursor) & 0xFFFF) > ringSize)
+        {
+            increment(counters.badDescriptors);
+            down("peer published more slots than its ring has");
+            return 0;
+        }
+        int delivered = 0;
+        try
+        {
+            while (rxCursor != last && delivered < limit)
+            {
+                receiveFrame(receiver, rxCursor, last);
+                delivered++;
+            }
+        }
+        finally
+        {
+            // Slots go back even if a receiver threw: a frame is read once, never again and again.
+            if (client)
+            {
+                final int given = (rxCursor + ringSize) & 0xFFFF;
+                // Only what the server wrote is put back: the buffer's room and no NEXT. Region and offset stay ours
+                // (this side never reads them back: it knows where its buffers are).
+                for (int slot = rxGiven; slot != given; slot = (slot + 1) & 0xFFFF)
+                {
+                    rx.descLength(slot, bufferSize);
+                    rx.descFlags(slot, 0);
+                }
+                rxGiven = given;
+                rx.headRelease(given);
+            }
+            else
+            {
+                rx.tailRelease(rxCursor);
+            }
+        }
+        return delivered;
+    }
+
+    /**
+     * Reads the frame whose first slot is {@code at} and hands it on; {@link #rxCursor} moves past its last slot
+     * before it is handed on.
+     */
+    private void receiveFrame(final Receiver receiver, final int at, final int last)
+    {
+        increment(counters.framesReceived);
+        if ((rx.descFlags(at) & MemifRing.DESC_FLAG_NEXT) == 0)
+        {
+            rxCursor = (at + 1) & 0xFFFF;
+            if (received(at))
+            {
+                receiver.frame(this, rxMemory, rxOffset, rxLength);
+            }
+            return;
+        }
+        // A chain: gathered into one frame, which must fit, and must end before what the peer published does.
+        int length = 0;
+        boolean good = true;
+        int slotAt = at;
+        while (true)
+        {
+            if (good && received(slotAt))
+            {
+                if (length + rxLength > assembly.capacity())
+                {
+                    increment(counters.oversizeFrames);
+                    good = false;
+                }
+                else
+                {
+                    assembly.putBytes(length, rxMemory, rxOffset, rxLength);
+                    length += rxLength;
+                }
+            }
+            else
+            {
+                good = false;
+            }
+            final int next = (slotAt + 1) & 0xFFFF;
+            if ((rx.descFlags(slotAt) & MemifRing.DESC_FLAG_NEXT) == 0)
+            {
+                break;
+            }
+            if (next == last)
+            {
+                increment(counters.badDescriptors);
+                good = false;
+                break;
+            }
+            slotAt = next;
+        }
+        rxCursor = (slotAt + 1) & 0xFFFF;
+        if (good)
+        {
+            receiver.frame(this, assembly, 0, length);
+        }
+    }
+
+    // The received slot being read: where its bytes lie. Apart from the transmit fields: a receiver may send.
+    private UnsafeBuffer rxMemory;
+    private int rxOffset;
+    private int rxLength;
+
+    /** Points {@link #rxMemory}, {@link #rxOffset} and {@link #rxLength} at a received slot's bytes, checked. */
+    private boolean received(final int counter)
+    {
+        final long length = rx.descLength(counter);
+        if (client)
+        {
+            if (length > bufferSize)
+            {
+                increment(counters.badDescriptors);
+                return false;
+            }
+            rxMemory = regions[0].memory();
+            rxOffset = bufferOffset(counter, true);
+            rxLength = (int)length;
+            return true;
+        }
+        final int region = rx.descRegion(counter);
+        final long offset = rx.descOffset(counter);
+        if (region >= regionCount || !regions[region].contains(offset, length))
+        {
+            increment(counters.badDescriptors);
+            return false;
+        }
+        rxMemory = regions[region].memory();
+        rxOffset = (int)offset;
+        rxLength = (int)length;
+        return true;
+    }
+
+    @Override
+    public void close()
+    {
+        if (state != DOWN)
+        {
+            socket.message().disconnect(0, "Device closed");
+            socket.send(-1);
+            down("closed");
+        }
+        socket.close();
+        for (int i = 0; i < regionCount; i++)
+        {
+            regions[i].close();
+            regions[i] = null;
+        }
+        regionCount = 0;
+        Posix.close(toServerEventFd);
+        Posix.close(toClientEventFd);
+        toServerEventFd = -1;
+        toClientEventFd = -1;
+        tx = null;
+        rx = null;
+        if (arena.scope().isAlive())
+        {
+            arena.close();
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "memif link " + index + (client ? " to " : " from ") + (peerName.isEmpty() ? "?" : peerName) +
+            (peerId >= 0 ? " id=" + peerId : "") + (state == UP ? " up" : state == DOWN ? " down (" + downReason +
+            ")" : " handshake");
+    }
+}
