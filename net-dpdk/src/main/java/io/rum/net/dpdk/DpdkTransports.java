@@ -63,7 +63,16 @@ public final class DpdkTransports
         }
         if (usesJavaMemif(port.vdev(), memifDriver))
         {
-            return ReliableTransport.create(config, MemifMedium.open(port.vdev(), port.mac(), routes)).start();
+            final MemifMedium memif = MemifMedium.open(port.vdev(), port.mac(), routes);
+            try
+            {
+                return ReliableTransport.create(config, memif).start();
+            }
+            catch (final RuntimeException | Error ex)
+            {
+                memif.close();   // its socket, and for a server the socket file, are not left behind
+                throw ex;
+            }
         }
         final DpdkShim.Availability availability = DpdkShim.check();
         if (!availability.available())

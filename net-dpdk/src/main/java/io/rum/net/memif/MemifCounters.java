@@ -20,7 +20,8 @@ public final class MemifCounters
     final AtomicLong disconnects = new AtomicLong();
     final AtomicLong refusedPeers = new AtomicLong();
     final AtomicLong controlErrors = new AtomicLong();
-    final AtomicLong interruptsSent = new AtomicLong();
+    final AtomicLong peersWantingInterrupts = new AtomicLong();
+    final AtomicLong macConflicts = new AtomicLong();
 
     static void increment(final AtomicLong counter)
     {
@@ -99,10 +100,19 @@ public final class MemifCounters
         return controlErrors.get();
     }
 
-    /** @return eventfd signals sent to peers that asked to be woken (a DPDK or RUM peer polls and never asks). */
-    public long interruptsSent()
+    /**
+     * @return links whose peer asked to be woken through its eventfd, which RUM never does (a DPDK or RUM peer polls
+     *     and does not ask; see {@code MemifLink}).
+     */
+    public long peersWantingInterrupts()
     {
-        return interruptsSent.get();
+        return peersWantingInterrupts.get();
+    }
+
+    /** @return frames from a MAC whose peer is up on another link: one client posing as another; dropped. */
+    public long macConflicts()
+    {
+        return macConflicts.get();
     }
 
     @Override
@@ -111,6 +121,7 @@ public final class MemifCounters
         return "sent=" + framesSent() + " received=" + framesReceived() + " foreign=" + foreignFrames() + " runt=" +
             runtFrames() + " oversize=" + oversizeFrames() + " badDescriptors=" + badDescriptors() + " txRingFull=" +
             txRingFull() + " linkDown=" + linkDown() + " connects=" + connects() + " disconnects=" + disconnects() +
-            " refused=" + refusedPeers() + " controlErrors=" + controlErrors() + " interrupts=" + interruptsSent();
+            " refused=" + refusedPeers() + " controlErrors=" + controlErrors() + " wantInterrupts=" + peersWantingInterrupts() +
+            " macConflicts=" + macConflicts();
     }
 }

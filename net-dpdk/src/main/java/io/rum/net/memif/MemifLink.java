@@ -5,9 +5,6 @@ import io.rum.net.os.Posix;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.concurrent.TimeUnit;
 
 import static io.rum.net.memif.MemifCounters.increment;
@@ -23,8 +20,14 @@ import static io.rum.net.memif.MemifCounters.increment;
  * good, and a client medium makes a new one.
  *
  * <p>Data: frames of up to {@code bsize} bytes take one descriptor; longer ones a chain ({@code NEXT}). Both sides
- * poll: each masks interrupts on the ring it receives from, so a sender signals the eventfd only for a peer that asked
- * to be woken (libmemif in interrupt mode), and a DPDK or RUM peer costs no system call per frame.
+ * poll, and each masks interrupts on the ring it receives from, as DPDK's memif does. This side never signals a
+ * peer's eventfd, even one that asks (libmemif in interrupt mode): the peer holds that descriptor too and can make a
+ * write to it block (clear {@code O_NONBLOCK}, fill the counter), which would stop this poller. Such a peer is counted
+ * ({@link MemifCounters#peersWantingInterrupts()}) and must poll.
+ *
+ * <p>What a peer wrote is not trusted: a server copies each received frame out of the client's memory before anyone
+ * reads it (the client could change it after it was checked), and checks every descriptor before it touches the
+ * buffer behind it. A client reads its server's frames in place, through a view of exactly the frame.
  *
  * <p>Used by the medium's poller only: no locks. All waits are bounded (the handshake by {@link #HANDSHAKE_TIMEOUT_NS}).
  */
@@ -59,6 +62,7 @@ final class MemifLink implements AutoCloseable
     private static final int STEP_CONNECT = 4;
     private static final int AWAIT_INIT = 10;
     private static final int AWAIT_SETUP = 11;
+    private static final int CONNECTED = 12;
 
     private final MemifConfig config;
     private final boolean client;
@@ -68,8 +72,9 @@ final class MemifLink implements AutoCloseable
     private final MemifSocket socket;
     private final long handshakeDeadlineNs;
     private final UnsafeBuffer assembly;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment one = arena.allocate(ValueLayout.JAVA_LONG).fill((byte)0);
+    private final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
+    private boolean wantsInterrupts;
+    private boolean wasUp;
 
     private int state = HANDSHAKE;
     private int step;
@@ -89,7 +94,6 @@ final class MemifLink implements AutoCloseable
     // The data path: tx is the ring this side fills, rx the one it drains; the cursors are this side's own counters.
     private MemifRing tx;
     private MemifRing rx;
-    private int txEventFd = -1;
     private int txCursor;
     private int rxCursor;
     private int rxGiven;
@@ -109,7 +113,6 @@ final class MemifLink implements AutoCloseable
         this.counters = counters;
         this.handshakeDeadlineNs = nowNs + HANDSHAKE_TIMEOUT_NS;
         this.assembly = new UnsafeBuffer(new byte[maxWireLength]);
-        one.set(ValueLayout.JAVA_LONG, 0, 1L);
     }
 
     /** A client link on a socket just connected: waits for the server's HELLO. */
@@ -149,6 +152,12 @@ final class MemifLink implements AutoCloseable
     boolean isDown()
     {
         return state == DOWN;
+    }
+
+    /** @return whether this link ever finished its handshake. */
+    boolean wasUp()
+    {
+        return wasUp;
     }
 
     String downReason()
@@ -202,6 +211,11 @@ final class MemifLink implements AutoCloseable
         {
             refuse("Handshake timed out");
             worked = true;
+        }
+        if (state == UP && !wantsInterrupts && (tx.flags() & MemifRing.FLAG_MASK_INT) == 0)
+        {
+            wantsInterrupts = true;
+            increment(counters.peersWantingInterrupts);
         }
         return worked;
     }
@@ -266,6 +280,11 @@ final class MemifLink implements AutoCloseable
         }
         ringSize = 1 << log2RingSize;
         bufferSize = config.bufferSize();
+        if ((long)(ringSize / 2) * bufferSize < assembly.capacity())
+        {
+            refuse("Ring too small for frames of " + assembly.capacity() + " bytes");
+            return;
+        }
         ringBytes = MemifRing.bytes(log2RingSize);
         bufferStart = 2 * ringBytes;
         final int size = bufferStart + 2 * ringSize * bufferSize;
@@ -367,9 +386,10 @@ final class MemifLink implements AutoCloseable
         toClient.flags(MemifRing.FLAG_MASK_INT);
         tx = toServer;
         rx = toClient;
-        txEventFd = toServerEventFd;
         txCursor = 0;
         rxCursor = 0;
+        txFree = 0;
+        step = CONNECTED;
         // Hand the server every buffer of the ring it fills.
         rxGiven = ringSize;
         toClient.headRelease(ringSize);
@@ -509,6 +529,11 @@ final class MemifLink implements AutoCloseable
             refuse("Wrong ring");
             return;
         }
+        if ((1L << log2RingSize) / 2 * toClient.descLength(0) < assembly.capacity())
+        {
+            refuse("Ring too small for frames of " + assembly.capacity() + " bytes");
+            return;
+        }
         peerName = peerName + "/" + connect.interfaceName();
         ringSize = 1 << log2RingSize;
         toServer.resetCounters();
@@ -516,9 +541,10 @@ final class MemifLink implements AutoCloseable
         toServer.flags(MemifRing.FLAG_MASK_INT);
         tx = toClient;
         rx = toServer;
-        txEventFd = toClientEventFd;
         txCursor = 0;
         rxCursor = 0;
+        txFree = 0;
+        step = CONNECTED;
         socket.message().connect(MemifMessage.CONNECTED, config.name());
         if (sendControl(-1))
         {
@@ -535,6 +561,7 @@ final class MemifLink implements AutoCloseable
     private void up()
     {
         state = UP;
+        wasUp = true;
         increment(counters.connects);
     }
 
@@ -595,31 +622,36 @@ final class MemifLink implements AutoCloseable
         }
         cursor = txCursor;
         limit = txCursor + txFree;
-        if (!openSlot())
+        final int rc = !openSlot() ? BAD_SLOT : copy(first, 0, firstLength) != COPIED ? copied :
+            copy(head, headOffset, headLength) != COPIED ? copied :
+            copy(payload, payloadOffset, payloadLength) != COPIED ? copied : COPIED;
+        if (rc == NO_ROOM)
         {
+            increment(counters.txRingFull);
+            return Medium.BACK_PRESSURED;
+        }
+        if (rc == TOO_LONG)
+        {
+            increment(counters.oversizeFrames);
             return Medium.FAILED;
         }
-        final int rc = copy(first, 0, firstLength) && copy(head, headOffset, headLength) &&
-            copy(payload, payloadOffset, payloadLength) ? closeFrame() : NO_ROOM;
-        if (rc != Medium.SENT)
+        if (rc == BAD_SLOT)
         {
-            if (rc == NO_ROOM)
-            {
-                increment(counters.txRingFull);
-                return Medium.BACK_PRESSURED;
-            }
-            return rc;
+            // The peer wrote a descriptor that points outside what it gave us: it is broken or hostile.
+            down("peer wrote a bad descriptor into the ring this side fills");
+            return Medium.FAILED;
         }
+        closeFrame();
         increment(counters.framesSent);
-        if ((tx.flags() & MemifRing.FLAG_MASK_INT) == 0 && txEventFd >= 0)
-        {
-            Posix.write(txEventFd, one, Long.BYTES);
-            increment(counters.interruptsSent);
-        }
         return Medium.SENT;
     }
 
-    private static final int NO_ROOM = Integer.MIN_VALUE;
+    private static final int COPIED = 0;
+    private static final int NO_ROOM = 1;
+    private static final int TOO_LONG = 2;
+    private static final int BAD_SLOT = 3;
+    /** What the last {@link #copy} ran into. */
+    private int copied;
 
     /**
      * Slots free from {@link #txCursor} on, as of the last look at the peer's counter. A lower bound (the peer only
@@ -632,10 +664,10 @@ final class MemifLink implements AutoCloseable
     {
         final int free = client ? ringSize - ((txCursor - tx.tailAcquire()) & 0xFFFF) :
             (tx.headAcquire() - txCursor) & 0xFFFF;
-        if (free > ringSize)
+        if (free < 0 || free > ringSize)
         {
             increment(counters.badDescriptors);
-            down("peer published more slots than its ring has");
+            down("peer published a counter its ring cannot have");
             return 0;
         }
         return free;
@@ -674,7 +706,8 @@ final class MemifLink implements AutoCloseable
         return true;
     }
 
-    private boolean copy(final DirectBuffer source, final int offset, final int length)
+    /** @return {@link #COPIED}, or what stopped it (also in {@link #copied}): no room, a frame longer than the ring, a bad slot. */
+    private int copy(final DirectBuffer source, final int offset, final int length)
     {
         int at = offset;
         int left = length;
@@ -684,14 +717,22 @@ final class MemifLink implements AutoCloseable
             {
                 finishSlot(MemifRing.DESC_FLAG_NEXT);
                 cursor++;
+                if (cursor - txCursor >= ringSize)
+                {
+                    return copied = TOO_LONG;
+                }
                 if (cursor - limit >= 0)
                 {
                     // Out of the slots known free: ask the ring again before giving up.
                     limit = txCursor + freeSlots();
                 }
-                if (cursor - limit >= 0 || !openSlot())
+                if (cursor - limit >= 0)
                 {
-                    return false;
+                    return copied = NO_ROOM;
+                }
+                if (!openSlot())
+                {
+                    return copied = BAD_SLOT;
                 }
             }
             final int n = Math.min(left, slotRoom - slotUsed);
@@ -700,7 +741,7 @@ final class MemifLink implements AutoCloseable
             at += n;
             left -= n;
         }
-        return true;
+        return copied = COPIED;
     }
 
     private void finishSlot(final int flags)
@@ -717,7 +758,7 @@ final class MemifLink implements AutoCloseable
         }
     }
 
-    private int closeFrame()
+    private void closeFrame()
     {
         finishSlot(0);
         cursor++;
@@ -731,7 +772,6 @@ final class MemifLink implements AutoCloseable
         {
             tx.tailRelease(txCursor);
         }
-        return Medium.SENT;
     }
 
     /** @return whether the peer has published frames this side has not read: one load, for a waiting poll. */
@@ -803,7 +843,16 @@ final class MemifLink implements AutoCloseable
             rxCursor = (at + 1) & 0xFFFF;
             if (received(at))
             {
-                receiver.frame(this, rxMemory, rxOffset, rxLength);
+                if (client)
+                {
+                    view.wrap(rxMemory.byteBuffer(), rxOffset, rxLength);
+                    receiver.frame(this, view, 0, rxLength);
+                }
+                else
+                {
+                    assembly.putBytes(0, rxMemory, rxOffset, rxLength);
+                    receiver.frame(this, assembly, 0, rxLength);
+                }
             }
             return;
         }
@@ -906,10 +955,6 @@ final class MemifLink implements AutoCloseable
         toClientEventFd = -1;
         tx = null;
         rx = null;
-        if (arena.scope().isAlive())
-        {
-            arena.close();
-        }
     }
 
     @Override

@@ -71,9 +71,11 @@ public final class MemifMedium implements GatheringMedium
     private final MemifLink[] links;
     private int linkCount;
     private final int listenFd;
-    private final Arena addressArena = Arena.ofShared();
-    private final MemorySegment address = addressArena.allocate(Posix.SOCKADDR_UN_SIZE, 8);
+    // Native memory for the socket's address and for the errno of the calls made every millisecond: allocated once.
+    private final Arena addressArena;
+    private final MemorySegment address;
     private final int addressLength;
+    private final MemorySegment callState;
     private final MemifLink.IdRegistry ids = this::idInUse;
     private final MemifLink.Receiver receiver = this::onFrame;
 
@@ -123,8 +125,19 @@ public final class MemifMedium implements GatheringMedium
             this.mac;
         EthernetFrameDescriptor.putMac(ethernet, SRC_MAC_OFFSET, this.mac.value());
         ethernet.putShort(ETHER_TYPE_OFFSET, (short)ETHER_TYPE, ORDER);
-        this.addressLength = Posix.unixAddress(address, config.socket(), config.abstractSocket());
-        this.listenFd = config.server() ? listen() : -1;
+        this.addressArena = Arena.ofShared();
+        try
+        {
+            this.address = addressArena.allocate(Posix.SOCKADDR_UN_SIZE, 8);
+            this.callState = Posix.callState(addressArena);
+            this.addressLength = Posix.unixAddress(address, config.socket(), config.abstractSocket());
+            this.listenFd = config.server() ? listen() : -1;
+        }
+        catch (final RuntimeException ex)
+        {
+            addressArena.close();
+            throw ex;
+        }
     }
 
     /** A medium with the defaults, for a node's machines.csv vdev. */
@@ -365,7 +378,17 @@ public final class MemifMedium implements GatheringMedium
             lastSourceMac = sourceMac;
         }
         final int peer = lastPeer;
-        linkOfPeer[peer] = link;
+        final MemifLink known = linkOfPeer[peer];
+        if (known != link)
+        {
+            if (null != known && known.isUp())
+            {
+                // That MAC's peer is up on another link: this client poses as another; its frame is not taken.
+                increment(counters.macConflicts);
+                return;
+            }
+            linkOfPeer[peer] = link;
+        }
         handed++;
         handler.onFrame(peer, buffer, offset + HEADER_LENGTH, length);
     }
@@ -449,6 +472,7 @@ public final class MemifMedium implements GatheringMedium
             if (link.isDown())
             {
                 lastDownReason = link + "";
+                forget(link);
                 link.close();
                 links[i] = links[--linkCount];
                 links[linkCount] = null;
@@ -456,6 +480,11 @@ public final class MemifMedium implements GatheringMedium
                 if (!config.server())
                 {
                     nextConnectNs = nowNs + reconnectDelayNs;
+                    if (!link.wasUp())
+                    {
+                        // Refused in the handshake (a wrong secret, an id in use): try again, but less and less often.
+                        reconnectDelayNs = Math.min(reconnectDelayNs * 2, RECONNECT_MAX_NS);
+                    }
                 }
                 continue;
             }
@@ -477,7 +506,7 @@ public final class MemifMedium implements GatheringMedium
     {
         for (int i = 0; i < ACCEPTS_PER_CONTROL; i++)
         {
-            final int fd = Posix.accept(listenFd);
+            final int fd = Posix.accept(listenFd, callState);
             if (fd < 0)
             {
                 if (fd != -Posix.EAGAIN && fd != -Posix.EINTR)
@@ -521,6 +550,18 @@ public final class MemifMedium implements GatheringMedium
         links[linkCount++] = MemifLink.client(config, 0, localName(), fd, counters, HEADER_LENGTH + maxFrameLength,
             nowNs);
         handshakes++;
+    }
+
+    /** Peers last seen on a link that ended are reached on none until they send again. */
+    private void forget(final MemifLink link)
+    {
+        for (int peer = 0; peer < linkOfPeer.length; peer++)
+        {
+            if (linkOfPeer[peer] == link)
+            {
+                linkOfPeer[peer] = null;
+            }
+        }
     }
 
     private String localName()

@@ -10,8 +10,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * One memif control connection: a non-blocking {@code SOCK_SEQPACKET} Unix socket that carries whole
  * {@link MemifMessage}s, each with at most one descriptor beside it ({@code SCM_RIGHTS}). Owns the socket and the
- * native memory of its message, {@code struct msghdr}, {@code iovec} and control buffer, all released by
- * {@link #close()}.
+ * native memory of its message, {@code struct msghdr}, {@code iovec}, control buffer and errno, all released by
+ * {@link #close()}: a poller looks at the socket every millisecond, and allocates nothing to do so.
  *
  * <p>A received message's descriptor becomes the receiver's to close: {@link #takeReceivedFd()} hands it over, and
  * one nobody took is closed at the next receive, so a peer cannot make us leak descriptors. Credentials a DPDK
@@ -26,6 +26,7 @@ final class MemifSocket implements AutoCloseable
     private final MemorySegment iov = arena.allocate(16, 8);
     private final MemorySegment header = arena.allocate(Posix.MSGHDR_SIZE, 8);
     private final MemorySegment control = arena.allocate(CONTROL_LENGTH, 8);
+    private final MemorySegment callState = Posix.callState(arena);
     private final MemifMessage message = new MemifMessage(
         new UnsafeBuffer(messageMemory.address(), MemifMessage.LENGTH));
     private int fd;
@@ -70,7 +71,7 @@ final class MemifSocket implements AutoCloseable
             header.set(ValueLayout.ADDRESS, 32, control);
             header.set(ValueLayout.JAVA_LONG, 40, 24);                      // CMSG_SPACE(sizeof(int))
         }
-        final long sent = Posix.sendmsg(fd, header, Posix.MSG_DONTWAIT | Posix.MSG_NOSIGNAL);
+        final long sent = Posix.sendmsg(fd, header, Posix.MSG_DONTWAIT | Posix.MSG_NOSIGNAL, callState);
         if (sent < 0)
         {
             return (int)sent;
@@ -94,7 +95,7 @@ final class MemifSocket implements AutoCloseable
         control.fill((byte)0);
         header.set(ValueLayout.ADDRESS, 32, control);
         header.set(ValueLayout.JAVA_LONG, 40, CONTROL_LENGTH);
-        final long received = Posix.recvmsg(fd, header, Posix.MSG_DONTWAIT | Posix.MSG_CMSG_CLOEXEC);
+        final long received = Posix.recvmsg(fd, header, Posix.MSG_DONTWAIT | Posix.MSG_CMSG_CLOEXEC, callState);
         if (received <= 0)
         {
             return received;

@@ -178,18 +178,68 @@ public final class Posix
         }
     }
 
-    /** A new non-blocking, close-on-exec connection, or {@code -EAGAIN} when none waits. */
-    public static int accept(final int fd)
+    /**
+     * @return memory for a call's errno, for the overloads that take one: a caller that calls often (a poller's
+     *     periodic look at a socket) allocates it once instead of on every call.
+     */
+    public static MemorySegment callState(final Arena arena)
     {
-        try (Arena arena = Arena.ofConfined())
+        return arena.allocate(CALL_STATE);
+    }
+
+    /**
+     * @return a new non-blocking, close-on-exec connection, or {@code -EAGAIN} when none waits; the errno kept in
+     *     {@code state} (from {@link #callState}). Allocates nothing.
+     */
+    public static int accept(final int fd, final MemorySegment state)
+    {
+        try
         {
-            final MemorySegment state = arena.allocate(CALL_STATE);
             return (int)result((int)ACCEPT4.invokeExact(state, fd, MemorySegment.NULL, MemorySegment.NULL,
                 SOCK_NONBLOCK | SOCK_CLOEXEC), state);
         }
         catch (final Throwable ex)
         {
             throw unexpected("accept4", ex);
+        }
+    }
+
+    /** {@code sendmsg}, the errno kept in {@code state}. Allocates nothing. */
+    public static long sendmsg(final int fd, final MemorySegment message, final int flags, final MemorySegment state)
+    {
+        try
+        {
+            return result((long)SENDMSG.invokeExact(state, fd, message, flags), state);
+        }
+        catch (final Throwable ex)
+        {
+            throw unexpected("sendmsg", ex);
+        }
+    }
+
+    /** {@code recvmsg}, the errno kept in {@code state}. Allocates nothing. */
+    public static long recvmsg(final int fd, final MemorySegment message, final int flags, final MemorySegment state)
+    {
+        try
+        {
+            return result((long)RECVMSG.invokeExact(state, fd, message, flags), state);
+        }
+        catch (final Throwable ex)
+        {
+            throw unexpected("recvmsg", ex);
+        }
+    }
+
+    /** @return the bytes written, or {@code -errno}; the errno kept in {@code state}. Allocates nothing. */
+    public static long write(final int fd, final MemorySegment from, final long length, final MemorySegment state)
+    {
+        try
+        {
+            return result((long)WRITE.invokeExact(state, fd, from, length), state);
+        }
+        catch (final Throwable ex)
+        {
+            throw unexpected("write", ex);
         }
     }
 
@@ -203,32 +253,6 @@ public final class Posix
         catch (final Throwable ex)
         {
             throw unexpected("connect", ex);
-        }
-    }
-
-    public static long sendmsg(final int fd, final MemorySegment message, final int flags)
-    {
-        try (Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment state = arena.allocate(CALL_STATE);
-            return result((long)SENDMSG.invokeExact(state, fd, message, flags), state);
-        }
-        catch (final Throwable ex)
-        {
-            throw unexpected("sendmsg", ex);
-        }
-    }
-
-    public static long recvmsg(final int fd, final MemorySegment message, final int flags)
-    {
-        try (Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment state = arena.allocate(CALL_STATE);
-            return result((long)RECVMSG.invokeExact(state, fd, message, flags), state);
-        }
-        catch (final Throwable ex)
-        {
-            throw unexpected("recvmsg", ex);
         }
     }
 
@@ -346,20 +370,6 @@ public final class Posix
         catch (final Throwable ex)
         {
             throw unexpected("eventfd", ex);
-        }
-    }
-
-    /** @return the bytes written, or {@code -errno}; {@code from} must be native memory of at least {@code length}. */
-    public static long write(final int fd, final MemorySegment from, final long length)
-    {
-        try (Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment state = arena.allocate(CALL_STATE);
-            return result((long)WRITE.invokeExact(state, fd, from, length), state);
-        }
-        catch (final Throwable ex)
-        {
-            throw unexpected("write", ex);
         }
     }
 

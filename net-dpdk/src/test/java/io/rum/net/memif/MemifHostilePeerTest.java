@@ -39,6 +39,7 @@ class MemifHostilePeerTest
 
     private MemifMedium server;
     private final List<byte[]> delivered = new ArrayList<>();
+    private final List<Integer> senders = new ArrayList<>();
     private final FrameHandler inbox = new FrameHandler()
     {
         @Override
@@ -47,6 +48,7 @@ class MemifHostilePeerTest
             final byte[] bytes = new byte[length];
             buffer.getBytes(offset, bytes);
             delivered.add(bytes);
+            senders.add(peer);
         }
     };
 
@@ -127,6 +129,8 @@ class MemifHostilePeerTest
             assertEquals(2, counters.runtFrames(), counters.toString());
             assertEquals(7, counters.framesReceived(), counters.toString());
             assertEquals(100, delivered.getFirst().length);
+            // This client left interrupts on for the ring it reads: counted, never signalled (see MemifLink).
+            pumpUntil(() -> counters.peersWantingInterrupts() == 1);
 
             // A chain whose last descriptor still says "more": the frame is dropped, the next one is read.
             client.descriptor(MemifRing.DESC_FLAG_NEXT, 0, client.bufferOffset(8), 64);
@@ -142,6 +146,52 @@ class MemifHostilePeerTest
             client.publishTooMany();
             pumpUntil(() -> !server.isUp());
             assertTrue(server.lastDownReason().contains("more slots than its ring has"), server.lastDownReason());
+        }
+    }
+
+    @Test
+    void aSecondConnectOnALiveLinkIsRefused()
+    {
+        try (RawMemifClient client = client())
+        {
+            assertEquals("CONNECTED", client.handshake(1));
+            client.message().connect(MemifMessage.CONNECT, "again");
+            assertEquals("DISCONNECT: Unexpected message CONNECT", client.say(-1));
+        }
+    }
+
+    @Test
+    void aClientPosingAsAnotherClientsMacIsNotHeard()
+    {
+        try (RawMemifClient first = client(); RawMemifClient second = client())
+        {
+            assertEquals("CONNECTED", first.handshake(1));
+            assertEquals("CONNECTED", second.handshake(2));
+            first.frame(good(1));
+            first.publish();
+            pumpUntil(() -> delivered.size() == 1);
+            second.frame(good(2));          // the same source MAC as the first client's frames
+            second.publish();
+            pumpUntil(() -> server.counters().macConflicts() == 1);
+            assertEquals(1, delivered.size());
+        }
+    }
+
+    @Test
+    void aBadBufferInTheRingTheServerFillsEndsTheLinkInsteadOfBeingWritten()
+    {
+        try (RawMemifClient client = client())
+        {
+            assertEquals("CONNECTED", client.handshake(1));
+            client.giveBuffers(0);
+            client.frame(good(1));
+            client.publish();
+            pumpUntil(() -> delivered.size() == 1);
+            assertEquals(io.rum.net.medium.Medium.FAILED,
+                server.send(senders.getFirst(), new UnsafeBuffer(new byte[64]), 0, 64));
+            pumpUntil(() -> !server.isUp());
+            assertTrue(server.lastDownReason().contains("bad descriptor"), server.lastDownReason());
+            assertEquals(0, server.counters().framesSent());
         }
     }
 

@@ -21,6 +21,7 @@ final class RawMemifClient implements AutoCloseable
     private final Runnable pump;
     private MemifRegion region;
     private MemifRing toServer;
+    private MemifRing toClient;
     private int head;
     private final int ringBytes = MemifRing.bytes(LOG2_RING_SIZE);
     private final int eventFd = Posix.eventfd();
@@ -110,7 +111,7 @@ final class RawMemifClient implements AutoCloseable
     {
         region = MemifRegion.create("raw-memif-test", 2 * ringBytes + 2 * RING_SIZE * BUFFER_SIZE);
         toServer = new MemifRing(region.memory(), 0, LOG2_RING_SIZE);
-        final MemifRing toClient = new MemifRing(region.memory(), ringBytes, LOG2_RING_SIZE);
+        toClient = new MemifRing(region.memory(), ringBytes, LOG2_RING_SIZE);
         for (final MemifRing ring : new MemifRing[] {toServer, toClient})
         {
             ring.cookie(MemifRing.COOKIE);
@@ -167,6 +168,13 @@ final class RawMemifClient implements AutoCloseable
     {
         region.memory().putBytes(bufferOffset(head & (RING_SIZE - 1)), bytes);
         descriptor(0, 0, bufferOffset(head & (RING_SIZE - 1)), bytes.length);
+    }
+
+    /** Hands the server the buffers of the ring it fills, slot {@code badSlot} pointing outside the region. */
+    void giveBuffers(final int badSlot)
+    {
+        toClient.descBuffer(badSlot, 0, region.size() - 16, BUFFER_SIZE);
+        toClient.headRelease(RING_SIZE);
     }
 
     /** Publishes every descriptor written so far. */
