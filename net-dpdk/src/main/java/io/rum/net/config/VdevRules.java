@@ -1,9 +1,10 @@
 package io.rum.net.config;
 
 /**
- * Device arguments RUM refuses: those that with the DPDK it runs on (Debian's 22.11) lose or corrupt data, and memif
- * arguments RUM's own memif driver does not take or whose values are wrong. One place, so {@link MachinesCsv} names
- * the line and {@code DpdkConfig} the property with the same reason.
+ * DPDK device arguments RUM refuses, because with the DPDK it runs on (Debian's 22.11) they lose or corrupt data.
+ * One place, so {@link MachinesCsv} names the line and {@code DpdkConfig} the property with the same reason. (RUM's
+ * own memif driver checks its arguments when it opens: every JVM reads every machines.csv line, including lines
+ * meant for a node on DPDK's memif PMD, whose arguments it must not judge.)
  */
 public final class VdevRules
 {
@@ -16,17 +17,6 @@ public final class VdevRules
      * @return why RUM refuses it, or null if it does not.
      */
     public static String refusal(final String vdev)
-    {
-        return refusal(vdev, !"dpdk".equals(System.getProperty("rum.memif.driver", "java").strip()));
-    }
-
-    /**
-     * @param vdev      a {@code --vdev} argument.
-     * @param javaMemif whether a memif vdev goes to RUM's own memif driver ({@code -Drum.memif.driver}, java by
-     *                  default), which knows fewer arguments than DPDK's PMD and checks their values now.
-     * @return why RUM refuses it, or null if it does not.
-     */
-    public static String refusal(final String vdev, final boolean javaMemif)
     {
         if (null == vdev)
         {
@@ -47,17 +37,6 @@ public final class VdevRules
                 return "memif zero-copy=yes is refused: DPDK 22.11's memif closes EAL's own memory file " +
                     "descriptor, so the client cannot connect again after its link drops and a file opened later " +
                     "may get that descriptor; leave zero-copy out (copy mode)";
-            }
-        }
-        if (javaMemif)
-        {
-            try
-            {
-                io.rum.net.memif.MemifConfig.parse(vdev);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                return ex.getMessage();
             }
         }
         return null;

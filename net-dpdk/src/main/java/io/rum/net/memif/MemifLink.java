@@ -74,6 +74,7 @@ final class MemifLink implements AutoCloseable
     private final UnsafeBuffer assembly;
     private final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
     private boolean wantsInterrupts;
+    private int upPasses;
     private boolean wasUp;
 
     private int state = HANDSHAKE;
@@ -212,7 +213,9 @@ final class MemifLink implements AutoCloseable
             refuse("Handshake timed out");
             worked = true;
         }
-        if (state == UP && !wantsInterrupts && (tx.flags() & MemifRing.FLAG_MASK_INT) == 0)
+        // Looked at from the second pass after the link came up: a client masks its ring when it hears CONNECTED,
+        // which may be after the pass in which this server sent it.
+        if (state == UP && upPasses++ > 0 && !wantsInterrupts && (tx.flags() & MemifRing.FLAG_MASK_INT) == 0)
         {
             wantsInterrupts = true;
             increment(counters.peersWantingInterrupts);
@@ -848,6 +851,10 @@ final class MemifLink implements AutoCloseable
                     view.wrap(rxMemory.byteBuffer(), rxOffset, rxLength);
                     receiver.frame(this, view, 0, rxLength);
                 }
+                else if (rxLength > assembly.capacity())
+                {
+                    increment(counters.oversizeFrames);
+                }
                 else
                 {
                     assembly.putBytes(0, rxMemory, rxOffset, rxLength);
@@ -864,7 +871,7 @@ final class MemifLink implements AutoCloseable
         {
             if (good && received(slotAt))
             {
-                if (length + rxLength > assembly.capacity())
+                if (rxLength > assembly.capacity() - length)
                 {
                     increment(counters.oversizeFrames);
                     good = false;

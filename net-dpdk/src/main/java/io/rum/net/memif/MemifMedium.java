@@ -68,6 +68,8 @@ public final class MemifMedium implements GatheringMedium
     private final MemifCounters counters = new MemifCounters();
     private final MacPeerTable peers;
     private final MemifLink[] linkOfPeer;
+    // The MAC linkOfPeer's entry was learned for: a learned peer number can pass to another MAC.
+    private final long[] macOfLinkedPeer;
     private final MemifLink[] links;
     private int linkCount;
     private final int listenFd;
@@ -120,6 +122,8 @@ public final class MemifMedium implements GatheringMedium
         this.maxFrameLength = maxFrameLength;
         this.peers = new MacPeerTable(routes, maxPeers);
         this.linkOfPeer = new MemifLink[maxPeers];
+        this.macOfLinkedPeer = new long[maxPeers];
+        java.util.Arrays.fill(macOfLinkedPeer, MacPeerTable.NO_MAC);
         this.links = new MemifLink[config.server() ? maxLinks : 1];
         this.name = "memif " + config.name() + (config.server() ? " server " : " client ") + config.socket() + " " +
             this.mac;
@@ -379,15 +383,17 @@ public final class MemifMedium implements GatheringMedium
         }
         final int peer = lastPeer;
         final MemifLink known = linkOfPeer[peer];
-        if (known != link)
+        if (known != link || macOfLinkedPeer[peer] != sourceMac)
         {
-            if (null != known && known.isUp())
+            if (null != known && known.isUp() && macOfLinkedPeer[peer] == sourceMac)
             {
                 // That MAC's peer is up on another link: this client poses as another; its frame is not taken.
                 increment(counters.macConflicts);
                 return;
             }
+            // A new sender, or one whose link ended, or a peer number the table gave to another MAC since.
             linkOfPeer[peer] = link;
+            macOfLinkedPeer[peer] = sourceMac;
         }
         handed++;
         handler.onFrame(peer, buffer, offset + HEADER_LENGTH, length);

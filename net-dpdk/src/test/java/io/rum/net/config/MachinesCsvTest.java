@@ -191,8 +191,6 @@ final class MachinesCsvTest
                 "m.csv:1: memif zero-copy=yes is refused: DPDK 22.11's memif closes EAL's own memory file " +
                 "descriptor, so the client cannot connect again after its link drops and a file opened later " +
                 "may get that descriptor; leave zero-copy out (copy mode)"),
-            Arguments.of("1,client,,02:52:55:4d:00:01,\"net_memif0,role=client,rsize=16,socket=/tmp/r.sock\"",
-                "m.csv:1: vdev \"net_memif0,role=client,rsize=16,socket=/tmp/r.sock\": rsize must be in 1..14: 16"),
             Arguments.of("", "m.csv:1: no nodes: expected at least one line \"id,role,udp,mac,vdev,weight\""),
             Arguments.of("# comment\nid,role,udp,mac,vdev,weight\n\n",
                 "m.csv:3: no nodes: expected at least one line \"id,role,udp,mac,vdev,weight\""),

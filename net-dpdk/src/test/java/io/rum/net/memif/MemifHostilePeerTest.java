@@ -77,9 +77,15 @@ class MemifHostilePeerTest
 
     private static byte[] ethernet(final int etherType, final int declaredLength, final byte[] payload)
     {
+        return ethernet(CLIENT_MAC.value(), etherType, declaredLength, payload);
+    }
+
+    private static byte[] ethernet(
+        final long sourceMac, final int etherType, final int declaredLength, final byte[] payload)
+    {
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[EthernetFrameDescriptor.HEADER_LENGTH + payload.length]);
         EthernetFrameDescriptor.putMac(frame, 0, SERVER_MAC.value());
-        EthernetFrameDescriptor.putMac(frame, EthernetFrameDescriptor.SRC_MAC_OFFSET, CLIENT_MAC.value());
+        EthernetFrameDescriptor.putMac(frame, EthernetFrameDescriptor.SRC_MAC_OFFSET, sourceMac);
         frame.putShort(EthernetFrameDescriptor.ETHER_TYPE_OFFSET, (short)etherType, EthernetFrameDescriptor.ORDER);
         frame.putShort(EthernetFrameDescriptor.LENGTH_OFFSET, (short)declaredLength, EthernetFrameDescriptor.ORDER);
         frame.putBytes(EthernetFrameDescriptor.HEADER_LENGTH, payload);
@@ -120,6 +126,7 @@ class MemifHostilePeerTest
             client.frame(ethernet(0x0800, 84, new byte[84]));               // IPv4: not ours
             client.frame(ethernet(EthernetFrameDescriptor.ETHER_TYPE, 500, new byte[20]));   // says 500, has 20
             client.frame(new byte[10]);                                     // shorter than an Ethernet header
+            client.descriptor(0, 0, client.bufferOffset(0), 9000);          // inside its memory, longer than a frame
             client.frame(good(1));
             client.publish();
             pumpUntil(() -> delivered.size() == 1);
@@ -127,7 +134,8 @@ class MemifHostilePeerTest
             assertEquals(3, counters.badDescriptors(), counters.toString());
             assertEquals(1, counters.foreignFrames(), counters.toString());
             assertEquals(2, counters.runtFrames(), counters.toString());
-            assertEquals(7, counters.framesReceived(), counters.toString());
+            assertEquals(1, counters.oversizeFrames(), counters.toString());
+            assertEquals(8, counters.framesReceived(), counters.toString());
             assertEquals(100, delivered.getFirst().length);
             // This client left interrupts on for the ring it reads: counted, never signalled (see MemifLink).
             pumpUntil(() -> counters.peersWantingInterrupts() == 1);
@@ -174,6 +182,30 @@ class MemifHostilePeerTest
             second.publish();
             pumpUntil(() -> server.counters().macConflicts() == 1);
             assertEquals(1, delivered.size());
+        }
+    }
+
+    @Test
+    void aPeerNumberThatPassedToAnotherMacIsNotAConflict()
+    {
+        try (RawMemifClient first = client(); RawMemifClient second = client())
+        {
+            assertEquals("CONNECTED", first.handshake(1));
+            assertEquals("CONNECTED", second.handshake(2));
+            first.frame(good(1));
+            first.publish();
+            pumpUntil(() -> delivered.size() == 1);
+            // 64 more source MACs on the second link: the server's 64 peer numbers wrap, and the first client's MAC's
+            // number passes to the last of them, while the first client's link is still up.
+            for (int i = 1; i <= 64; i++)
+            {
+                second.frame(ethernet(0x02_00_00_00_10_00L + i, EthernetFrameDescriptor.ETHER_TYPE, 4, new byte[4]));
+                second.publish();
+                final int expected = 1 + i;
+                pumpUntil(() -> delivered.size() == expected);
+            }
+            assertEquals(0, server.counters().macConflicts());
+            assertEquals(senders.getFirst(), senders.getLast(), "the number passed on");
         }
     }
 
