@@ -39,6 +39,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * port opens (the client in {@link #attach}, the server after its {@code start}, see {@link #serverNode}).
  * The tap PMD (DPDK 22.11) keeps its MTU at 1500 and its tx refuses longer frames, so frames are at most
  * {@value #TAP_MAX_FRAME_LENGTH} bytes: the port must report that as its largest frame.</li>
+ * <li>{@link Kind#MEMIF_JAVA}, {@link Kind#MEMIF_JAVA_CLIENT}, {@link Kind#MEMIF_JAVA_SERVER}: memif as above, with
+ * both ends, the client only or the server only on RUM's own memif driver ({@code MemifMedium}, no EAL) and the
+ * other end on DPDK's PMD: the two drivers must speak the same protocol.</li>
  * </ul>
  * EAL starts once per JVM: this JVM's stays up for the whole test class ({@link MediumSpecs#eal}).
  */
@@ -89,7 +92,6 @@ public final class DpdkTestNetwork implements TestNetwork
     private final Thread cleanupHook;
     private InjectingMedium client;
     private DpdkMedium clientPort;
-    private MemifMedium clientMemif;
 
     public DpdkTestNetwork(final Kind kind)
     {
@@ -217,9 +219,9 @@ public final class DpdkTestNetwork implements TestNetwork
         }
         if (kind.javaClient())
         {
-            clientMemif = new MemifMedium(MemifConfig.parse(clientVdev), CLIENT_MAC, Map.of(SERVER, SERVER_MAC),
-                MemifMedium.DEFAULT_MAX_PEERS, MemifMedium.DEFAULT_MAX_FRAME_LENGTH, MemifMedium.DEFAULT_MAX_LINKS);
-            final MemifMedium memif = clientMemif;
+            final MemifMedium memif = new MemifMedium(MemifConfig.parse(clientVdev), CLIENT_MAC,
+                Map.of(SERVER, SERVER_MAC), MemifMedium.DEFAULT_MAX_PEERS, MemifMedium.DEFAULT_MAX_FRAME_LENGTH,
+                MemifMedium.DEFAULT_MAX_LINKS);
             client = new InjectingMedium(memif, () -> System.out.println("  client " + memif));
             return client;
         }
