@@ -46,6 +46,8 @@ final class MemifLink implements AutoCloseable
     }
 
     static final long HANDSHAKE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(2);
+    /** How long closing waits for the peer to take what this side published. */
+    static final long DRAIN_NS = TimeUnit.MILLISECONDS.toNanos(5);
     /** Regions a server takes from one client: DPDK's copy mode hands over one, its zero-copy mode a few more. */
     static final int MAX_REGIONS = 16;
     private static final int MESSAGES_PER_CONTROL_POLL = 8;
@@ -943,12 +945,17 @@ final class MemifLink implements AutoCloseable
     @Override
     public void close()
     {
+        if (state == UP)
+        {
+            drain();
+        }
         if (state != DOWN)
         {
-            socket.message().disconnect(0, "Device closed");
-            socket.send(-1);
             down("closed");
         }
+        // No DISCONNECT: the peer learns from the closed socket, as from a DPDK memif that closes. DPDK 22.11's PMD
+        // unmaps its memory on either with nothing to stop a receive that is reading it (README, DPDK "Limits"), so
+        // a RUM node gives it as little to be reading as it can: nothing unread, and no message to act on first.
         socket.close();
         for (int i = 0; i < regionCount; i++)
         {
@@ -962,6 +969,24 @@ final class MemifLink implements AutoCloseable
         toClientEventFd = -1;
         tx = null;
         rx = null;
+    }
+
+    /**
+     * Waits, at most {@link #DRAIN_NS}, until the peer has taken every frame this side published: a peer that polls
+     * takes them within microseconds, one that is gone never does.
+     */
+    private void drain()
+    {
+        final long deadline = System.nanoTime() + DRAIN_NS;
+        while (System.nanoTime() - deadline < 0)
+        {
+            final int taken = client ? tx.tailAcquire() : (tx.headAcquire() - ringSize) & 0xFFFF;
+            if (taken == txCursor)
+            {
+                return;
+            }
+            Thread.onSpinWait();
+        }
     }
 
     @Override
