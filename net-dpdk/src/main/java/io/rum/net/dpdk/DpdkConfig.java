@@ -116,7 +116,7 @@ public record DpdkConfig(
      */
     public static DpdkConfig fromProperties(final int nodeId, final String vdev0, final MacAddress nodeMac)
     {
-        final String vdev = System.getProperty(PROPERTY_PREFIX + "vdev", vdev0);
+        final String vdev = vdev(vdev0);
         final String port = System.getProperty(PROPERTY_PREFIX + "port");
         if ((vdev == null || vdev.isBlank()) && port == null)
         {
@@ -131,6 +131,15 @@ public record DpdkConfig(
             Integer.getInteger(PROPERTY_PREFIX + "maxFrameLength", DEFAULT_MAX_FRAME_LENGTH),
             System.getProperty(PROPERTY_PREFIX + "filePrefix"),
             Long.getLong(PROPERTY_PREFIX + "startTimeoutMs", DEFAULT_START_TIMEOUT_MS));
+    }
+
+    /**
+     * @param nodeVdev a node's machines.csv vdev, or null.
+     * @return the vdev it uses: {@code rum.dpdk.vdev} if set, else {@code nodeVdev}.
+     */
+    public static String vdev(final String nodeVdev)
+    {
+        return System.getProperty(PROPERTY_PREFIX + "vdev", nodeVdev);
     }
 
     public DpdkConfig withMac(final MacAddress newMac)

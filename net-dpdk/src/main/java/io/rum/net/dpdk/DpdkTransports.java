@@ -120,8 +120,7 @@ public final class DpdkTransports
     public static ReliableTransport auto(final Machines machines, final TransportConfig config)
     {
         final DpdkShim.Availability availability = DpdkShim.check();
-        final String vdev = System.getProperty(DpdkConfig.PROPERTY_PREFIX + "vdev",
-            machines.find(config.nodeId()).map(NodeSpec::vdev).orElse(null));
+        final String vdev = DpdkConfig.vdev(machines.find(config.nodeId()).map(NodeSpec::vdev).orElse(null));
         if (availability.available() || usesJavaMemif(vdev, memifDriver()))
         {
             try

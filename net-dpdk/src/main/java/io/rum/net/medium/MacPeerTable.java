@@ -79,13 +79,19 @@ public final class MacPeerTable
         return mac != NO_MAC ? new MacAddress(mac) : null;
     }
 
+    /** @return the peer number of a MAC, or {@link Medium#NO_ROUTE} if it has none (yet). */
+    public int peerIfKnown(final long mac)
+    {
+        return (int)peerByMac.get(mac);
+    }
+
     /** @return the peer number of a frame's source MAC, learning it if new. */
     public int peerFor(final long sourceMac)
     {
-        final long known = peerByMac.get(sourceMac);
+        final int known = peerIfKnown(sourceMac);
         if (known != Medium.NO_ROUTE)
         {
-            return (int)known;
+            return known;
         }
         if (nextLearned == peerMacs.length)
         {

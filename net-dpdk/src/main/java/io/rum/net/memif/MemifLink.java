@@ -68,7 +68,6 @@ final class MemifLink implements AutoCloseable
 
     private final MemifConfig config;
     private final boolean client;
-    private final int index;
     private final String localName;
     private final MemifCounters counters;
     private final MemifSocket socket;
@@ -76,8 +75,7 @@ final class MemifLink implements AutoCloseable
     private final UnsafeBuffer assembly;
     private final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
     private boolean wantsInterrupts;
-    private int upPasses;
-    private boolean wasUp;
+    private boolean upBeforeThisPass;
 
     private int state = HANDSHAKE;
     private int step;
@@ -105,12 +103,11 @@ final class MemifLink implements AutoCloseable
     private int bufferStart;
 
     private MemifLink(
-        final MemifConfig config, final boolean client, final int index, final String localName, final MemifSocket socket,
+        final MemifConfig config, final boolean client, final String localName, final MemifSocket socket,
         final MemifCounters counters, final int maxWireLength, final long nowNs)
     {
         this.config = config;
         this.client = client;
-        this.index = index;
         this.localName = localName;
         this.socket = socket;
         this.counters = counters;
@@ -120,31 +117,26 @@ final class MemifLink implements AutoCloseable
 
     /** A client link on a socket just connected: waits for the server's HELLO. */
     static MemifLink client(
-        final MemifConfig config, final int index, final String localName, final int fd, final MemifCounters counters,
+        final MemifConfig config, final String localName, final int fd, final MemifCounters counters,
         final int maxWireLength, final long nowNs)
     {
         final MemifLink link = new MemifLink(
-            config, true, index, localName, new MemifSocket(fd), counters, maxWireLength, nowNs);
+            config, true, localName, new MemifSocket(fd), counters, maxWireLength, nowNs);
         link.step = AWAIT_HELLO;
         return link;
     }
 
     /** A server link on a socket just accepted: says HELLO and waits for INIT. */
     static MemifLink server(
-        final MemifConfig config, final int index, final String localName, final int fd, final MemifCounters counters,
+        final MemifConfig config, final String localName, final int fd, final MemifCounters counters,
         final int maxWireLength, final long nowNs)
     {
         final MemifLink link = new MemifLink(
-            config, false, index, localName, new MemifSocket(fd), counters, maxWireLength, nowNs);
+            config, false, localName, new MemifSocket(fd), counters, maxWireLength, nowNs);
         link.step = AWAIT_INIT;
         link.socket.message().hello(localName, MAX_REGIONS - 1, 0, MemifConfig.MAX_LOG2_RING_SIZE);
         link.sendControl(-1);
         return link;
-    }
-
-    int index()
-    {
-        return index;
     }
 
     boolean isUp()
@@ -160,12 +152,7 @@ final class MemifLink implements AutoCloseable
     /** @return whether this link ever finished its handshake. */
     boolean wasUp()
     {
-        return wasUp;
-    }
-
-    String downReason()
-    {
-        return downReason;
+        return step == CONNECTED;
     }
 
     long peerId()
@@ -177,12 +164,9 @@ final class MemifLink implements AutoCloseable
 
     /**
      * Handles what waits on the control socket (a few messages at most) and the handshake's deadline.
-     *
-     * @return whether anything happened (a message, or the link went down).
      */
-    boolean control(final long nowNs, final IdRegistry ids)
+    void control(final long nowNs, final IdRegistry ids)
     {
-        boolean worked = false;
         for (int i = 0; i < MESSAGES_PER_CONTROL_POLL && state != DOWN; i++)
         {
             final long received = socket.receive();
@@ -190,7 +174,6 @@ final class MemifLink implements AutoCloseable
             {
                 break;
             }
-            worked = true;
             if (received == 0)
             {
                 down("peer closed the control connection");
@@ -213,16 +196,18 @@ final class MemifLink implements AutoCloseable
         if (state == HANDSHAKE && nowNs - handshakeDeadlineNs > 0)
         {
             refuse("Handshake timed out");
-            worked = true;
         }
         // Looked at from the second pass after the link came up: a client masks its ring when it hears CONNECTED,
         // which may be after the pass in which this server sent it.
-        if (state == UP && upPasses++ > 0 && !wantsInterrupts && (tx.flags() & MemifRing.FLAG_MASK_INT) == 0)
+        if (state == UP && !wantsInterrupts)
         {
-            wantsInterrupts = true;
-            increment(counters.peersWantingInterrupts);
+            if (upBeforeThisPass && (tx.flags() & MemifRing.FLAG_MASK_INT) == 0)
+            {
+                wantsInterrupts = true;
+                increment(counters.peersWantingInterrupts);
+            }
+            upBeforeThisPass = true;
         }
-        return worked;
     }
 
     private void onMessage(final MemifMessage message, final IdRegistry ids)
@@ -309,12 +294,9 @@ final class MemifLink implements AutoCloseable
         regionCount = 1;
         toServer = new MemifRing(region.memory(), 0, log2RingSize);
         toClient = new MemifRing(region.memory(), ringBytes, log2RingSize);
-        for (final MemifRing ring : new MemifRing[] {toServer, toClient})
-        {
-            ring.resetCounters();
-            ring.cookie(MemifRing.COOKIE);
-            ring.flags(0);
-        }
+        // A new memfd is all zeros: counters and flags start at 0; the counters are reset again at CONNECTED.
+        toServer.cookie(MemifRing.COOKIE);
+        toClient.cookie(MemifRing.COOKIE);
         for (int slot = 0; slot < ringSize; slot++)
         {
             toServer.descBuffer(slot, 0, bufferOffset(slot, false), bufferSize);
@@ -394,7 +376,6 @@ final class MemifLink implements AutoCloseable
         txCursor = 0;
         rxCursor = 0;
         txFree = 0;
-        step = CONNECTED;
         // Hand the server every buffer of the ring it fills.
         rxGiven = ringSize;
         toClient.headRelease(ringSize);
@@ -549,7 +530,6 @@ final class MemifLink implements AutoCloseable
         txCursor = 0;
         rxCursor = 0;
         txFree = 0;
-        step = CONNECTED;
         socket.message().connect(MemifMessage.CONNECTED, config.name());
         if (sendControl(-1))
         {
@@ -566,7 +546,7 @@ final class MemifLink implements AutoCloseable
     private void up()
     {
         state = UP;
-        wasUp = true;
+        step = CONNECTED;
         increment(counters.connects);
     }
 
@@ -627,9 +607,15 @@ final class MemifLink implements AutoCloseable
         }
         cursor = txCursor;
         limit = txCursor + txFree;
-        final int rc = !openSlot() ? BAD_SLOT : copy(first, 0, firstLength) != COPIED ? copied :
-            copy(head, headOffset, headLength) != COPIED ? copied :
-            copy(payload, payloadOffset, payloadLength) != COPIED ? copied : COPIED;
+        int rc = openSlot() ? copy(first, 0, firstLength) : BAD_SLOT;
+        if (rc == COPIED)
+        {
+            rc = copy(head, headOffset, headLength);
+        }
+        if (rc == COPIED)
+        {
+            rc = copy(payload, payloadOffset, payloadLength);
+        }
         if (rc == NO_ROOM)
         {
             increment(counters.txRingFull);
@@ -655,8 +641,6 @@ final class MemifLink implements AutoCloseable
     private static final int NO_ROOM = 1;
     private static final int TOO_LONG = 2;
     private static final int BAD_SLOT = 3;
-    /** What the last {@link #copy} ran into. */
-    private int copied;
 
     /**
      * Slots free from {@link #txCursor} on, as of the last look at the peer's counter. A lower bound (the peer only
@@ -711,7 +695,7 @@ final class MemifLink implements AutoCloseable
         return true;
     }
 
-    /** @return {@link #COPIED}, or what stopped it (also in {@link #copied}): no room, a frame longer than the ring, a bad slot. */
+    /** @return {@link #COPIED}, or what stopped it: no room, a frame longer than the ring, a bad slot. */
     private int copy(final DirectBuffer source, final int offset, final int length)
     {
         int at = offset;
@@ -724,7 +708,7 @@ final class MemifLink implements AutoCloseable
                 cursor++;
                 if (cursor - txCursor >= ringSize)
                 {
-                    return copied = TOO_LONG;
+                    return TOO_LONG;
                 }
                 if (cursor - limit >= 0)
                 {
@@ -733,11 +717,11 @@ final class MemifLink implements AutoCloseable
                 }
                 if (cursor - limit >= 0)
                 {
-                    return copied = NO_ROOM;
+                    return NO_ROOM;
                 }
                 if (!openSlot())
                 {
-                    return copied = BAD_SLOT;
+                    return BAD_SLOT;
                 }
             }
             final int n = Math.min(left, slotRoom - slotUsed);
@@ -746,7 +730,7 @@ final class MemifLink implements AutoCloseable
             at += n;
             left -= n;
         }
-        return copied = COPIED;
+        return COPIED;
     }
 
     private void finishSlot(final int flags)
@@ -992,7 +976,7 @@ final class MemifLink implements AutoCloseable
     @Override
     public String toString()
     {
-        return "memif link " + index + (client ? " to " : " from ") + (peerName.isEmpty() ? "?" : peerName) +
+        return "memif link" + (client ? " to " : " from ") + (peerName.isEmpty() ? "?" : peerName) +
             (peerId >= 0 ? " id=" + peerId : "") + (state == UP ? " up" : state == DOWN ? " down (" + downReason +
             ")" : " handshake");
     }

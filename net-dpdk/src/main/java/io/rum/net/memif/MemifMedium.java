@@ -68,8 +68,6 @@ public final class MemifMedium implements GatheringMedium
     private final MemifCounters counters = new MemifCounters();
     private final MacPeerTable peers;
     private final MemifLink[] linkOfPeer;
-    // The MAC linkOfPeer's entry was learned for: a learned peer number can pass to another MAC.
-    private final long[] macOfLinkedPeer;
     private final MemifLink[] links;
     private int linkCount;
     private final int listenFd;
@@ -122,8 +120,6 @@ public final class MemifMedium implements GatheringMedium
         this.maxFrameLength = maxFrameLength;
         this.peers = new MacPeerTable(routes, maxPeers);
         this.linkOfPeer = new MemifLink[maxPeers];
-        this.macOfLinkedPeer = new long[maxPeers];
-        java.util.Arrays.fill(macOfLinkedPeer, MacPeerTable.NO_MAC);
         this.links = new MemifLink[config.server() ? maxLinks : 1];
         this.name = "memif " + config.name() + (config.server() ? " server " : " client ") + config.socket() + " " +
             this.mac;
@@ -378,22 +374,26 @@ public final class MemifMedium implements GatheringMedium
         if (sourceMac != lastSourceMac)
         {
             // A link mostly carries one peer's frames: the table is looked up when the sender changes.
-            lastPeer = peers.peerFor(sourceMac);
+            lastPeer = peers.peerIfKnown(sourceMac);
+            if (lastPeer == NO_ROUTE)
+            {
+                // A number given to a new MAC (perhaps taken back from an old one) is on no link yet.
+                lastPeer = peers.peerFor(sourceMac);
+                linkOfPeer[lastPeer] = null;
+            }
             lastSourceMac = sourceMac;
         }
         final int peer = lastPeer;
         final MemifLink known = linkOfPeer[peer];
-        if (known != link || macOfLinkedPeer[peer] != sourceMac)
+        if (known != link)
         {
-            if (null != known && known.isUp() && macOfLinkedPeer[peer] == sourceMac)
+            if (null != known && known.isUp())
             {
                 // That MAC's peer is up on another link: this client poses as another; its frame is not taken.
                 increment(counters.macConflicts);
                 return;
             }
-            // A new sender, or one whose link ended, or a peer number the table gave to another MAC since.
             linkOfPeer[peer] = link;
-            macOfLinkedPeer[peer] = sourceMac;
         }
         handed++;
         handler.onFrame(peer, buffer, offset + HEADER_LENGTH, length);
@@ -485,12 +485,8 @@ public final class MemifMedium implements GatheringMedium
                 i--;
                 if (!config.server())
                 {
-                    nextConnectNs = nowNs + reconnectDelayNs;
-                    if (!link.wasUp())
-                    {
-                        // Refused in the handshake (a wrong secret, an id in use): try again, but less and less often.
-                        reconnectDelayNs = Math.min(reconnectDelayNs * 2, RECONNECT_MAX_NS);
-                    }
+                    // Refused in the handshake (a wrong secret, an id in use): try again, but less and less often.
+                    connectLater(nowNs, !link.wasUp());
                 }
                 continue;
             }
@@ -531,7 +527,7 @@ public final class MemifMedium implements GatheringMedium
                 }
                 continue;
             }
-            links[linkCount++] = MemifLink.server(config, linkCount - 1, localName(), fd, counters,
+            links[linkCount++] = MemifLink.server(config, localName(), fd, counters,
                 HEADER_LENGTH + maxFrameLength, nowNs);
             handshakes++;
         }
@@ -549,13 +545,21 @@ public final class MemifMedium implements GatheringMedium
                 increment(counters.controlErrors);
             }
             lastDownReason = "connect to " + config.socket() + ": " + Posix.describe(-rc);
-            nextConnectNs = nowNs + reconnectDelayNs;
-            reconnectDelayNs = Math.min(reconnectDelayNs * 2, RECONNECT_MAX_NS);
+            connectLater(nowNs, true);
             return;
         }
-        links[linkCount++] = MemifLink.client(config, 0, localName(), fd, counters, HEADER_LENGTH + maxFrameLength,
-            nowNs);
+        links[linkCount++] = MemifLink.client(config, localName(), fd, counters, HEADER_LENGTH + maxFrameLength, nowNs);
         handshakes++;
+    }
+
+    /** The next connect after the current delay; after a failure, the delay after that is doubled (to a bound). */
+    private void connectLater(final long nowNs, final boolean failed)
+    {
+        nextConnectNs = nowNs + reconnectDelayNs;
+        if (failed)
+        {
+            reconnectDelayNs = Math.min(reconnectDelayNs * 2, RECONNECT_MAX_NS);
+        }
     }
 
     /** Peers last seen on a link that ended are reached on none until they send again. */

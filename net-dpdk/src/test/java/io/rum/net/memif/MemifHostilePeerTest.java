@@ -168,16 +168,22 @@ class MemifHostilePeerTest
         }
     }
 
+    /** Two clients connected on interface ids 1 and 2, and one frame of the first's (from CLIENT_MAC) delivered. */
+    private void connectBothAndHearTheFirst(final RawMemifClient first, final RawMemifClient second)
+    {
+        assertEquals("CONNECTED", first.handshake(1));
+        assertEquals("CONNECTED", second.handshake(2));
+        first.frame(good(1));
+        first.publish();
+        pumpUntil(() -> delivered.size() == 1);
+    }
+
     @Test
     void aClientPosingAsAnotherClientsMacIsNotHeard()
     {
         try (RawMemifClient first = client(); RawMemifClient second = client())
         {
-            assertEquals("CONNECTED", first.handshake(1));
-            assertEquals("CONNECTED", second.handshake(2));
-            first.frame(good(1));
-            first.publish();
-            pumpUntil(() -> delivered.size() == 1);
+            connectBothAndHearTheFirst(first, second);
             second.frame(good(2));          // the same source MAC as the first client's frames
             second.publish();
             pumpUntil(() -> server.counters().macConflicts() == 1);
@@ -190,11 +196,7 @@ class MemifHostilePeerTest
     {
         try (RawMemifClient first = client(); RawMemifClient second = client())
         {
-            assertEquals("CONNECTED", first.handshake(1));
-            assertEquals("CONNECTED", second.handshake(2));
-            first.frame(good(1));
-            first.publish();
-            pumpUntil(() -> delivered.size() == 1);
+            connectBothAndHearTheFirst(first, second);
             // 64 more source MACs on the second link: the server's 64 peer numbers wrap, and the first client's MAC's
             // number passes to the last of them, while the first client's link is still up.
             for (int i = 1; i <= 64; i++)
